@@ -1,0 +1,91 @@
+/**
+ * Every provider failure is classified into one of a few kinds the sync engine acts on:
+ *
+ * - RECONNECT_NEEDED: credentials revoked/expired for good (refresh failed, invalid_grant,
+ *   bad API key). The integration goes to a reconnect-needed state and its schedule pauses.
+ * - RATE_LIMITED: the provider said "too many requests"; `retryAt` says when to try again.
+ * - TRANSIENT: 5xx, timeouts, connection errors; retried with backoff, then the user fails
+ *   as retryable.
+ * - NOT_READY: the provider has not finished processing (transcript not yet available).
+ * - PERMANENT: our request or the provider's answer is wrong in a way a retry won't fix.
+ */
+export const PROVIDER_ERROR_KINDS = [
+  "RECONNECT_NEEDED",
+  "RATE_LIMITED",
+  "TRANSIENT",
+  "NOT_READY",
+  "PERMANENT",
+] as const;
+export type ProviderErrorKind = (typeof PROVIDER_ERROR_KINDS)[number];
+
+/** Stable codes; the API shows them to users, so never rename one. */
+export const PROVIDER_ERROR_CODES = {
+  AUTH_FAILED: "RECONNECT_NEEDED",
+  INVALID_API_CREDENTIALS: "RECONNECT_NEEDED",
+  MISSING_SCOPE: "RECONNECT_NEEDED",
+  ACCESS_DENIED: "RECONNECT_NEEDED",
+  RATE_LIMITED: "RATE_LIMITED",
+  PROVIDER_UNAVAILABLE: "TRANSIENT",
+  PROVIDER_TIMEOUT: "TRANSIENT",
+  CURSOR_EXPIRED: "TRANSIENT",
+  NOT_READY: "NOT_READY",
+  BAD_REQUEST: "PERMANENT",
+  BAD_RESPONSE: "PERMANENT",
+  NOT_FOUND: "PERMANENT",
+} as const satisfies Record<string, ProviderErrorKind>;
+export type ProviderErrorCode = keyof typeof PROVIDER_ERROR_CODES;
+
+export class ProviderError extends Error {
+  override readonly name = "ProviderError";
+  readonly kind: ProviderErrorKind;
+  constructor(
+    readonly code: ProviderErrorCode,
+    message: string,
+    readonly details: {
+      status?: number;
+      /** ms epoch; set for RATE_LIMITED. */
+      retryAt?: number;
+      cause?: unknown;
+    } = {},
+  ) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.kind = PROVIDER_ERROR_CODES[code];
+  }
+
+  get retryable(): boolean {
+    return this.kind === "RATE_LIMITED" || this.kind === "TRANSIENT" || this.kind === "NOT_READY";
+  }
+}
+
+export const isProviderError = (e: unknown): e is ProviderError => e instanceof ProviderError;
+
+/**
+ * Parses a Retry-After header (delta-seconds or HTTP-date) into an absolute ms epoch.
+ * Returns null when the header is absent or unreadable.
+ */
+export function parseRetryAfter(value: string | null | undefined, now = Date.now()): number | null {
+  if (!value) return null;
+  const trimmed = value.trim();
+  if (/^\d+(\.\d+)?$/.test(trimmed)) return now + Math.ceil(Number(trimmed) * 1000);
+  const date = Date.parse(trimmed);
+  return Number.isNaN(date) ? null : date;
+}
+
+/** Status-only part of the classification that all three providers share. */
+export function classifyStatus(
+  status: number,
+  retryAfter: string | null,
+  message: string,
+  defaultRetryAfterMs: number,
+  now = Date.now(),
+): ProviderError | null {
+  if (status >= 200 && status < 300) return null;
+  if (status === 429) {
+    const retryAt = parseRetryAfter(retryAfter, now) ?? now + defaultRetryAfterMs;
+    return new ProviderError("RATE_LIMITED", `Rate limited by the provider: ${message}`, { status, retryAt });
+  }
+  if (status === 401 || status === 403) return new ProviderError("AUTH_FAILED", message, { status });
+  if (status === 404) return new ProviderError("NOT_FOUND", message, { status });
+  if (status === 408 || status >= 500) return new ProviderError("PROVIDER_UNAVAILABLE", message, { status });
+  return new ProviderError("BAD_REQUEST", message, { status });
+}

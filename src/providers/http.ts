@@ -1,0 +1,201 @@
+/**
+ * The one way provider clients talk HTTP: pacing to the shared quota, a timeout per request,
+ * classification of every failure into a ProviderError, one token refresh on an auth failure,
+ * retries with backoff for transient failures and short rate limits, and zod parsing of the
+ * answer. Long rate limits are not slept through here: they surface as RATE_LIMITED with
+ * `retryAt`, so the sync engine can reschedule and tell the user.
+ */
+import pRetry, { AbortError } from "p-retry";
+import type { z } from "zod";
+import { classifyStatus, ProviderError } from "./errors.js";
+import { type Pacer, PacerWaitTooLong } from "./pacer.js";
+import type { CredentialSession, ProviderCredentials } from "./types.js";
+
+export interface HttpResponseInfo {
+  status: number;
+  headers: Headers;
+  /** Parsed JSON when the body was JSON, else the text (or null when empty). */
+  body: unknown;
+}
+
+/**
+ * Provider-specific reading of a non-2xx answer. Return "empty" when the status means
+ * "no results" (Gong's 404 "No calls found"), a ProviderError to fail, or null to fall
+ * back to the shared status classification.
+ */
+export type Classifier = (res: HttpResponseInfo) => ProviderError | "empty" | null;
+
+export interface HttpClientOptions {
+  pacer: Pacer;
+  /** Quota key: the connected provider account (all integrations of one tenant share it). */
+  paceKey: string;
+  session?: CredentialSession;
+  /** Builds the auth headers from the current credentials. */
+  authorize?: (credentials: ProviderCredentials) => Record<string, string>;
+  classify?: Classifier;
+  timeoutMs?: number;
+  /** Attempts for transient failures and short rate limits. */
+  attempts?: number;
+  /** A rate limit longer than this is surfaced instead of waited for. */
+  maxInlineWaitMs?: number;
+  /** Used when a 429 carries no Retry-After. */
+  defaultRetryAfterMs?: number;
+  /** Called before each pause, with the reason and when it ends. */
+  onWait?: (reason: "RATE_LIMIT" | "RETRY", untilMs: number) => void;
+  fetch?: typeof fetch;
+}
+
+export interface JsonRequest<S extends z.ZodType> {
+  method: "GET" | "POST";
+  url: string | URL;
+  query?: Record<string, string | number | boolean | string[] | undefined>;
+  /** JSON body for POST. */
+  json?: unknown;
+  headers?: Record<string, string>;
+  /** Quota points this request costs (Salesloft charges deep pages more). */
+  cost?: number;
+  schema: S;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export class ProviderHttp {
+  constructor(private readonly options: HttpClientOptions) {}
+
+  async json<S extends z.ZodType>(req: JsonRequest<S>): Promise<z.infer<S> | null> {
+    const attempts = this.options.attempts ?? 4;
+    let refreshed = false;
+    return pRetry(
+      async () => {
+        try {
+          return await this.once(req);
+        } catch (e) {
+          if (!(e instanceof ProviderError)) throw e;
+          if (e.kind === "RECONNECT_NEEDED" && e.code === "AUTH_FAILED" && !refreshed && this.canRefresh()) {
+            refreshed = true;
+            await this.refresh();
+            throw e; // retried with the new token
+          }
+          if (e.kind === "RATE_LIMITED") {
+            const until = e.details.retryAt ?? Date.now();
+            await this.options.pacer.block(this.options.paceKey, until);
+            if (until - Date.now() > (this.options.maxInlineWaitMs ?? 30_000)) throw new AbortError(e);
+            this.options.onWait?.("RATE_LIMIT", until);
+            await sleep(Math.max(0, until - Date.now()));
+            throw e;
+          }
+          if (e.kind === "TRANSIENT") throw e;
+          throw new AbortError(e);
+        }
+      },
+      {
+        retries: attempts - 1,
+        minTimeout: 250,
+        factor: 2,
+        maxTimeout: 5_000,
+        randomize: true,
+        shouldConsumeRetry: ({ error }) => !(error instanceof ProviderError && error.kind === "RATE_LIMITED"),
+        onFailedAttempt: ({ error, retriesLeft }) => {
+          if (retriesLeft > 0 && error instanceof ProviderError && error.kind === "TRANSIENT")
+            this.options.onWait?.("RETRY", Date.now());
+        },
+      },
+    ).catch((e: unknown) => {
+      // p-retry wraps AbortError's cause back; normalise what leaves this module.
+      if (e instanceof PacerWaitTooLong)
+        throw new ProviderError("RATE_LIMITED", "Provider quota exhausted", { retryAt: e.untilMs });
+      throw e;
+    });
+  }
+
+  private canRefresh(): boolean {
+    return this.options.session !== undefined;
+  }
+
+  private async refresh(): Promise<void> {
+    const session = this.options.session;
+    if (!session) return;
+    const current = await session.current();
+    if (current.kind !== "oauth") throw new ProviderError("INVALID_API_CREDENTIALS", "API credentials rejected");
+    await session.refresh(current);
+  }
+
+  private async once<S extends z.ZodType>(req: JsonRequest<S>): Promise<z.infer<S> | null> {
+    const { pacer, paceKey, session, authorize } = this.options;
+    await pacer.take(paceKey, req.cost ?? 1);
+    const url = new URL(req.url);
+    for (const [k, v] of Object.entries(req.query ?? {})) {
+      if (v === undefined) continue;
+      if (Array.isArray(v)) for (const item of v) url.searchParams.append(k, item);
+      else url.searchParams.set(k, String(v));
+    }
+    const headers: Record<string, string> = { accept: "application/json", ...req.headers };
+    if (session && authorize) Object.assign(headers, authorize(await session.current()));
+    if (req.json !== undefined) headers["content-type"] = "application/json";
+
+    let res: Response;
+    try {
+      res = await (this.options.fetch ?? fetch)(url, {
+        method: req.method,
+        headers,
+        body: req.json === undefined ? undefined : JSON.stringify(req.json),
+        signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000),
+      });
+    } catch (e) {
+      const timeout = e instanceof Error && (e.name === "TimeoutError" || e.name === "AbortError");
+      throw new ProviderError(
+        timeout ? "PROVIDER_TIMEOUT" : "PROVIDER_UNAVAILABLE",
+        timeout ? "The provider did not answer in time" : "Could not reach the provider",
+        { cause: e },
+      );
+    }
+    const text = await res.text();
+    let body: unknown = text.length === 0 ? null : text;
+    if (text.length > 0 && (res.headers.get("content-type") ?? "").includes("json")) {
+      try {
+        body = JSON.parse(text);
+      } catch {
+        body = text;
+      }
+    }
+    const info: HttpResponseInfo = { status: res.status, headers: res.headers, body };
+    if (!res.ok) {
+      const custom = this.options.classify?.(info) ?? null;
+      if (custom === "empty") return null;
+      throw (
+        custom ??
+        classifyStatus(
+          res.status,
+          res.headers.get("retry-after"),
+          describeBody(body),
+          this.options.defaultRetryAfterMs ?? 60_000,
+        ) ??
+        new ProviderError("BAD_RESPONSE", `Unexpected status ${res.status}`, { status: res.status })
+      );
+    }
+    const parsed = req.schema.safeParse(body);
+    if (!parsed.success) {
+      throw new ProviderError(
+        "BAD_RESPONSE",
+        `Unexpected response shape from ${url.pathname}: ${parsed.error.message}`,
+        {
+          status: res.status,
+        },
+      );
+    }
+    return parsed.data;
+  }
+}
+
+/** A short, secret-free description of an error body for messages and logs. */
+export function describeBody(body: unknown): string {
+  if (body === null || body === undefined) return "no body";
+  if (typeof body === "string") return body.slice(0, 200);
+  if (typeof body === "object") {
+    const o = body as Record<string, unknown>;
+    if (Array.isArray(o.errors)) return o.errors.map(String).join("; ").slice(0, 200);
+    for (const k of ["error_description", "message", "error"])
+      if (typeof o[k] === "string") return (o[k] as string).slice(0, 200);
+  }
+  return JSON.stringify(body).slice(0, 200);
+}

@@ -1,0 +1,270 @@
+/**
+ * Shared machinery of the provider simulators: a controllable clock, switchable faults
+ * (latency, 5xx bursts, hangs, quotas with 429 + Retry-After), a request log, an OAuth token
+ * store with single-use codes and rotating single-use refresh tokens, and a way to serve a
+ * Hono app on a free loopback port. Each provider's simulator builds its own routes on top.
+ */
+import { randomBytes } from "node:crypto";
+import type { AddressInfo } from "node:net";
+import { serve } from "@hono/node-server";
+import type { Context, Hono, MiddlewareHandler } from "hono";
+
+/** Simulated "now" for availability delays; real time plus an offset tests can move. */
+export class SimClock {
+  private offsetMs = 0;
+  now(): number {
+    return Date.now() + this.offsetMs;
+  }
+  advance(ms: number): void {
+    this.offsetMs += ms;
+  }
+  set(ms: number): void {
+    this.offsetMs = ms - Date.now();
+  }
+}
+
+export interface LoggedRequest {
+  at: number;
+  method: string;
+  path: string;
+  query: Record<string, string[]>;
+  body: unknown;
+  status: number;
+  headers: Record<string, string>;
+}
+
+export interface QuotaRule {
+  points: number;
+  /** seconds */
+  duration: number;
+}
+
+/** Behaviours every simulator supports; tests flip them at run time. */
+export class Behaviours {
+  latencyMs = 0;
+  /** Statuses to answer the next requests with, one per request (e.g. [500, 503]). */
+  private failures: number[] = [];
+  /** Number of next requests to never answer (client must time out). */
+  hangNext = 0;
+  /** null disables quota enforcement. Cost per request comes from the simulator. */
+  quota: QuotaRule[] | null = null;
+  /** Whether a 429 carries Retry-After (Salesloft/Clari's are not documented). */
+  sendRetryAfter = true;
+  private usage = new Map<string, { windowStart: number; used: number }>();
+
+  failNext(count: number, status = 500): void {
+    for (let i = 0; i < count; i++) this.failures.push(status);
+  }
+  takeFailure(): number | undefined {
+    return this.failures.shift();
+  }
+  resetQuota(): void {
+    this.usage.clear();
+  }
+
+  /** Charges `cost` against every quota window; returns seconds to wait when one is exhausted. */
+  charge(key: string, cost: number, now = Date.now()): number | null {
+    if (!this.quota) return null;
+    let retryAfter: number | null = null;
+    for (const [i, rule] of this.quota.entries()) {
+      const id = `${key}:${i}`;
+      const durationMs = rule.duration * 1000;
+      let u = this.usage.get(id);
+      if (!u || now - u.windowStart >= durationMs) {
+        u = { windowStart: now, used: 0 };
+        this.usage.set(id, u);
+      }
+      if (u.used + cost > rule.points) {
+        const wait = Math.max(1, Math.ceil((u.windowStart + durationMs - now) / 1000));
+        retryAfter = Math.max(retryAfter ?? 0, wait);
+      }
+    }
+    if (retryAfter !== null) return retryAfter;
+    for (const [i] of this.quota.entries()) {
+      const u = this.usage.get(`${key}:${i}`);
+      if (u) u.used += cost;
+    }
+    return null;
+  }
+}
+
+export class RequestLog {
+  readonly entries: LoggedRequest[] = [];
+  clear(): void {
+    this.entries.length = 0;
+  }
+  count(filter?: (r: LoggedRequest) => boolean): number {
+    return filter ? this.entries.filter(filter).length : this.entries.length;
+  }
+  find(filter: (r: LoggedRequest) => boolean): LoggedRequest[] {
+    return this.entries.filter(filter);
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Middleware: logs every request and applies latency, hangs and injected failures. The
+ * failure body is produced by the provider (each has its own error shape).
+ */
+export function behaviourMiddleware(
+  behaviours: Behaviours,
+  log: RequestLog,
+  failureBody: (status: number) => unknown,
+): MiddlewareHandler {
+  return async (c, next) => {
+    const url = new URL(c.req.url);
+    const query: Record<string, string[]> = {};
+    for (const [k, v] of url.searchParams) query[k] = [...(query[k] ?? []), v];
+    let body: unknown = null;
+    const type = c.req.header("content-type") ?? "";
+    if (c.req.method !== "GET") {
+      const raw = await c.req.raw.clone().text();
+      if (type.includes("json")) {
+        try {
+          body = JSON.parse(raw);
+        } catch {
+          body = raw;
+        }
+      } else if (type.includes("form")) body = Object.fromEntries(new URLSearchParams(raw));
+      else body = raw || null;
+    }
+    const entry: LoggedRequest = {
+      at: Date.now(),
+      method: c.req.method,
+      path: url.pathname,
+      query,
+      body,
+      status: 0,
+      headers: Object.fromEntries(Object.entries(c.req.header()).map(([k, v]) => [k.toLowerCase(), v])),
+    };
+    log.entries.push(entry);
+    if (behaviours.latencyMs > 0) await sleep(behaviours.latencyMs);
+    if (behaviours.hangNext > 0) {
+      behaviours.hangNext--;
+      await sleep(120_000);
+    }
+    const failure = behaviours.takeFailure();
+    if (failure !== undefined) {
+      entry.status = failure;
+      return c.json(failureBody(failure) as object, failure as 500);
+    }
+    await next();
+    entry.status = c.res.status;
+  };
+}
+
+/** Answers 429 when the quota is exhausted; `cost` lets a provider charge some requests more. */
+export function quotaResponse(
+  c: Context,
+  behaviours: Behaviours,
+  key: string,
+  cost: number,
+  body: unknown,
+): Response | null {
+  const wait = behaviours.charge(key, cost);
+  if (wait === null) return null;
+  if (behaviours.sendRetryAfter) c.header("Retry-After", String(wait));
+  return c.json(body as object, 429);
+}
+
+export interface OAuthGrant {
+  accountId: string;
+  scope: string;
+  /** Person who approved, for "connected by". */
+  userEmail: string;
+}
+
+interface TokenEntry extends OAuthGrant {
+  expiresAt: number;
+}
+
+/**
+ * The provider side of OAuth: single-use codes valid 10 minutes, access tokens with a
+ * lifetime, refresh tokens that rotate and are single use (reuse → invalid_grant).
+ */
+export class OAuthTokenStore {
+  accessTokenTtlSeconds = 86_400;
+  codeTtlMs = 10 * 60_000;
+  /** Next visit to the authorize page is denied with error=access_denied. */
+  denyNextConsent = false;
+  private codes = new Map<string, OAuthGrant & { redirectUri: string; expiresAt: number; clientId: string }>();
+  private access = new Map<string, TokenEntry>();
+  private refreshTokens = new Map<string, OAuthGrant & { used: boolean }>();
+  private revoked = false;
+
+  issueCode(grant: OAuthGrant, clientId: string, redirectUri: string): string {
+    const code = randomBytes(16).toString("hex");
+    this.codes.set(code, { ...grant, clientId, redirectUri, expiresAt: Date.now() + this.codeTtlMs });
+    return code;
+  }
+
+  /** Returns the grant, or an OAuth error code. */
+  redeemCode(code: string, clientId: string, redirectUri: string | undefined): OAuthGrant | "invalid_grant" {
+    const entry = this.codes.get(code);
+    this.codes.delete(code);
+    if (!entry || entry.expiresAt < Date.now() || entry.clientId !== clientId) return "invalid_grant";
+    if (redirectUri !== undefined && redirectUri !== entry.redirectUri) return "invalid_grant";
+    return entry;
+  }
+
+  redeemRefresh(token: string): OAuthGrant | "invalid_grant" {
+    const entry = this.refreshTokens.get(token);
+    if (!entry || entry.used || this.revoked) return "invalid_grant";
+    entry.used = true;
+    return entry;
+  }
+
+  issueTokens(grant: OAuthGrant): { accessToken: string; refreshToken: string; expiresIn: number } {
+    const accessToken = `at_${randomBytes(18).toString("hex")}`;
+    const refreshToken = `rt_${randomBytes(18).toString("hex")}`;
+    this.access.set(accessToken, { ...grant, expiresAt: Date.now() + this.accessTokenTtlSeconds * 1000 });
+    this.refreshTokens.set(refreshToken, { ...grant, used: false });
+    return { accessToken, refreshToken, expiresIn: this.accessTokenTtlSeconds };
+  }
+
+  /** The grant behind a bearer token, or why it is refused. */
+  check(authorization: string | undefined): TokenEntry | "missing" | "expired" | "revoked" | "invalid" {
+    if (!authorization?.startsWith("Bearer ")) return "missing";
+    const entry = this.access.get(authorization.slice(7));
+    if (!entry) return "invalid";
+    if (this.revoked) return "revoked";
+    if (entry.expiresAt <= Date.now()) return "expired";
+    return entry;
+  }
+
+  /** Every outstanding access token expires now (the client must refresh). */
+  expireAccessTokens(): void {
+    for (const entry of this.access.values()) entry.expiresAt = 0;
+  }
+  /** The customer revoked the app: every token and refresh token stops working. */
+  revokeAll(): void {
+    this.revoked = true;
+  }
+  restore(): void {
+    this.revoked = false;
+  }
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/** Serves `app` on 127.0.0.1 (port 0 = a free one). */
+export async function listen(app: Hono, port = 0): Promise<RunningServer> {
+  return new Promise((resolve) => {
+    const server = serve({ fetch: app.fetch, port, hostname: "127.0.0.1" }, (info: AddressInfo) => {
+      resolve({
+        url: `http://127.0.0.1:${info.port}`,
+        port: info.port,
+        close: () =>
+          new Promise<void>((done) => {
+            if ("closeAllConnections" in server) server.closeAllConnections();
+            server.close(() => done());
+          }),
+      });
+    });
+  });
+}
