@@ -186,8 +186,40 @@ interface TokenEntry extends OAuthGrant {
 export class OAuthTokenStore {
   accessTokenTtlSeconds = 86_400;
   codeTtlMs = 10 * 60_000;
-  /** Next visit to the authorize page is denied with error=access_denied. */
-  denyNextConsent = false;
+  /**
+   * What the person does on the next visit to the authorize page: approve, deny (clicks
+   * "Deny": error=access_denied) or lacks permission to install apps (error=unauthorized_client).
+   * Reset to "approve" after one use.
+   */
+  nextConsent: "approve" | "deny" | "forbidden" = "approve";
+  /** Email of the person who approves, for "connected by". */
+  consentingUser = "admin@customer.test";
+
+  /** The redirect the authorize page sends the browser to, per `nextConsent`. */
+  consentRedirect(params: {
+    redirectUri: string;
+    state: string;
+    clientId: string;
+    grant: Omit<OAuthGrant, "userEmail">;
+  }): URL {
+    const url = new URL(params.redirectUri);
+    const outcome = this.nextConsent;
+    this.nextConsent = "approve";
+    if (outcome === "deny") {
+      url.searchParams.set("error", "access_denied");
+      url.searchParams.set("error_description", "The user denied access");
+    } else if (outcome === "forbidden") {
+      url.searchParams.set("error", "unauthorized_client");
+      url.searchParams.set("error_description", "You do not have permission to authorize third-party apps");
+    } else {
+      url.searchParams.set(
+        "code",
+        this.issueCode({ ...params.grant, userEmail: this.consentingUser }, params.clientId, params.redirectUri),
+      );
+    }
+    url.searchParams.set("state", params.state);
+    return url;
+  }
   private codes = new Map<string, OAuthGrant & { redirectUri: string; expiresAt: number; clientId: string }>();
   private access = new Map<string, TokenEntry>();
   private refreshTokens = new Map<string, OAuthGrant & { used: boolean }>();
