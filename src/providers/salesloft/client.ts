@@ -1,0 +1,426 @@
+/**
+ * Salesloft REST API v2 client: Conversations (recorded meetings and dialer calls) with their
+ * attendees, transcript sentences, AI summary, action items and the CRM ids of the linked
+ * opportunity, account and person.
+ *
+ * Cost of one page of up to 100 conversations: 1 list request, 1 `/extensive` per
+ * conversation (Salesloft has no batch form), 1 sentences request per 100 sentences of each
+ * transcript, and at most one batched `ids[]` lookup each for opportunities, accounts, people and
+ * call data records (cached per client, so a record is fetched once per import).
+ *
+ * Windows and cursors. Salesloft filters conversations by `created_at`/`updated_at` only, not by
+ * start time. A conversation is created once its recording is in, so `created_at` ≥ its start;
+ * the client windows on `created_at`, which partitions conversations exactly across consecutive
+ * windows (nothing is missed or read twice at window edges). Pages are walked keyset-style
+ * (`created_at[gte]` = the last seen `created_at`, always `page=1`), as Salesloft's own "cursor
+ * poller" guide recommends: deep pages (> 100) cost up to 30× more, and a keyset cursor holds no
+ * server state, so it never expires and resumes hours later in another process.
+ */
+import { z } from "zod";
+import { type ProviderErrorCode, parseRetryAfter, ProviderError } from "../errors.js";
+import { type HttpResponseInfo, ProviderHttp } from "../http.js";
+import { Pacer, type PacerOptions, type QuotaWindow } from "../pacer.js";
+import type {
+  CallPage,
+  CallProviderClient,
+  CallRecord,
+  ConnectedAccount,
+  CredentialSession,
+  ProviderCredentials,
+  ProviderUser,
+  TimeWindow,
+} from "../types.js";
+import { type ConversationBundle, mapConversation, mapUser, type SalesloftMappingOptions } from "./mappers.js";
+import {
+  accountSchema,
+  callDataRecordSchema,
+  conversationSchema,
+  extensiveConversationSchema,
+  listEnvelope,
+  opportunitySchema,
+  personSchema,
+  type SalesloftConversation,
+  type SalesloftExtensiveConversation,
+  type SalesloftSentence,
+  sentenceSchema,
+  singleEnvelope,
+  teamSchema,
+  userSchema,
+} from "./schemas.js";
+
+export const SALESLOFT_API_BASE_URL = "https://api.salesloft.com";
+/** 600 cost points per minute per Salesloft team, shared by every integration of the team. */
+export const SALESLOFT_QUOTA: QuotaWindow[] = [{ points: 600, duration: 60 }];
+/** Salesloft's documented page size limit. */
+export const SALESLOFT_MAX_PER_PAGE = 100;
+/** Used when a 429 carries no Retry-After (its presence is not documented). */
+export const SALESLOFT_DEFAULT_RETRY_AFTER_MS = 60_000;
+
+/** Documented cost of a list request by page number: deep pages cost more. */
+export function salesloftPageCost(page: number): number {
+  if (page <= 100) return 1;
+  if (page <= 150) return 3;
+  if (page <= 250) return 8;
+  if (page <= 500) return 10;
+  return 30;
+}
+
+export function createSalesloftPacer(opts: PacerOptions = {}, quota: QuotaWindow[] = SALESLOFT_QUOTA): Pacer {
+  return new Pacer("salesloft", quota, opts);
+}
+
+export interface SalesloftClientOptions extends SalesloftMappingOptions {
+  session: CredentialSession;
+  pacer: Pacer;
+  /** The Salesloft team (all integrations of one team share its budget). */
+  paceKey: string;
+  /** REST API origin, default https://api.salesloft.com (the simulator's URL in tests). */
+  apiBaseUrl?: string;
+  /** Alias of apiBaseUrl. */
+  baseUrl?: string;
+  timeoutMs?: number;
+  attempts?: number;
+  maxInlineWaitMs?: number;
+  /** Wait used when a 429 has no Retry-After; default 60 s. */
+  defaultRetryAfterMs?: number;
+  onWait?: (reason: "RATE_LIMIT" | "RETRY", untilMs: number) => void;
+  fetch?: typeof fetch;
+  /** Parallel `/extensive` and sentence requests per page (the pacer still bounds the rate). */
+  concurrency?: number;
+  /** How long opportunity/account/person/call-record lookups and the user directory are reused. */
+  cacheTtlMs?: number;
+}
+
+/** Salesloft-specific reading of a non-2xx answer (bodies `{status, error}` or 422 `{errors: {field: [..]}}`). */
+export function classifySalesloftResponse(
+  res: Pick<HttpResponseInfo, "status" | "headers" | "body">,
+  defaultRetryAfterMs = SALESLOFT_DEFAULT_RETRY_AFTER_MS,
+  now = Date.now(),
+): ProviderError {
+  const { status } = res;
+  const message = describeSalesloftError(res.body, status);
+  const make = (code: ProviderErrorCode, extra: { retryAt?: number } = {}) =>
+    new ProviderError(code, `Salesloft: ${message}`, { status, ...extra });
+  if (status === 429) {
+    const retryAt = parseRetryAfter(res.headers.get("retry-after"), now) ?? now + defaultRetryAfterMs;
+    return make("RATE_LIMITED", { retryAt });
+  }
+  if (status === 401) return make("AUTH_FAILED");
+  if (status === 403) return make("MISSING_SCOPE");
+  if (status === 404) return make("NOT_FOUND");
+  if (status === 408 || status >= 500) return make("PROVIDER_UNAVAILABLE");
+  if (status >= 400) return make("BAD_REQUEST");
+  return make("BAD_RESPONSE");
+}
+
+function describeSalesloftError(body: unknown, status: number): string {
+  if (body && typeof body === "object") {
+    const o = body as Record<string, unknown>;
+    if (typeof o.error === "string") return `${status} ${o.error}`;
+    if (o.errors && typeof o.errors === "object" && !Array.isArray(o.errors)) {
+      const parts = Object.entries(o.errors as Record<string, unknown>).map(
+        ([field, msgs]) => `${field} ${Array.isArray(msgs) ? msgs.join(", ") : String(msgs)}`,
+      );
+      return `${status} ${parts.join("; ")}`.slice(0, 300);
+    }
+  }
+  if (typeof body === "string" && body.length > 0) return `${status} ${body.slice(0, 200)}`;
+  return `HTTP ${status}`;
+}
+
+/** The checkpoint: conversations created at or after `after`, minus `skip` (already returned at that instant). */
+const cursorSchema = z.object({
+  v: z.literal(1),
+  after: z.string(),
+  skip: z.array(z.string()),
+  page: z.number().int().min(1),
+});
+type Cursor = z.infer<typeof cursorSchema>;
+
+export function encodeSalesloftCursor(cursor: Cursor): string {
+  return JSON.stringify(cursor);
+}
+
+/** An unreadable or older-version cursor restarts the window: imports are idempotent, so that is safe. */
+export function decodeSalesloftCursor(raw: string | null, window: TimeWindow): Cursor {
+  const start: Cursor = { v: 1, after: new Date(window.fromMs).toISOString(), skip: [], page: 1 };
+  if (!raw) return start;
+  try {
+    const parsed = cursorSchema.safeParse(JSON.parse(raw));
+    if (!parsed.success) return start;
+    const after = Date.parse(parsed.data.after);
+    if (Number.isNaN(after) || after < window.fromMs) return start;
+    return parsed.data;
+  } catch {
+    return start;
+  }
+}
+
+const chunk = <T>(items: T[], size: number): T[][] =>
+  Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
+
+async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
+class TtlCache<T> {
+  private entries = new Map<string, { value: T; at: number }>();
+  constructor(private readonly ttlMs: number) {}
+  get(key: string): { value: T } | undefined {
+    const e = this.entries.get(key);
+    if (!e || Date.now() - e.at > this.ttlMs) return undefined;
+    return { value: e.value };
+  }
+  set(key: string, value: T): void {
+    this.entries.set(key, { value, at: Date.now() });
+  }
+}
+
+const lookups = {
+  opportunities: opportunitySchema,
+  accounts: accountSchema,
+  people: personSchema,
+  call_data_records: callDataRecordSchema,
+} as const;
+type LookupPath = keyof typeof lookups;
+type LookupRecord<P extends LookupPath> = z.infer<(typeof lookups)[P]>;
+
+export function createSalesloftClient(options: SalesloftClientOptions): CallProviderClient {
+  return new SalesloftClient(options);
+}
+
+class SalesloftClient implements CallProviderClient {
+  readonly provider = "SALESLOFT" as const;
+  private readonly http: ProviderHttp;
+  private readonly base: string;
+  private readonly concurrency: number;
+  private readonly caches: { [P in LookupPath]: TtlCache<LookupRecord<P> | null> };
+  private directoryCache: { users: ProviderUser[]; at: number } | null = null;
+
+  constructor(private readonly options: SalesloftClientOptions) {
+    this.base = (options.apiBaseUrl ?? options.baseUrl ?? SALESLOFT_API_BASE_URL).replace(/\/+$/, "");
+    this.concurrency = options.concurrency ?? 4;
+    const ttl = options.cacheTtlMs ?? 60 * 60_000;
+    this.caches = {
+      opportunities: new TtlCache(ttl),
+      accounts: new TtlCache(ttl),
+      people: new TtlCache(ttl),
+      call_data_records: new TtlCache(ttl),
+    };
+    const defaultRetryAfterMs = options.defaultRetryAfterMs ?? SALESLOFT_DEFAULT_RETRY_AFTER_MS;
+    this.http = new ProviderHttp({
+      pacer: options.pacer,
+      paceKey: options.paceKey,
+      session: options.session,
+      authorize: (c: ProviderCredentials) => ({
+        authorization: `Bearer ${c.kind === "oauth" ? c.accessToken : c.apiKey}`,
+      }),
+      classify: (res) => classifySalesloftResponse(res, defaultRetryAfterMs),
+      timeoutMs: options.timeoutMs,
+      attempts: options.attempts,
+      maxInlineWaitMs: options.maxInlineWaitMs,
+      defaultRetryAfterMs,
+      onWait: options.onWait,
+      fetch: options.fetch,
+    });
+  }
+
+  private async get<S extends z.ZodType>(
+    path: string,
+    schema: S,
+    query: Record<string, string | number | boolean | string[] | undefined> = {},
+  ): Promise<z.infer<S>> {
+    const page = typeof query.page === "number" ? query.page : 1;
+    const result = await this.http.json({
+      method: "GET",
+      url: `${this.base}${path}`,
+      query,
+      schema,
+      cost: salesloftPageCost(page),
+    });
+    if (result === null) throw new ProviderError("BAD_RESPONSE", `Empty answer from ${path}`);
+    return result;
+  }
+
+  async verify(): Promise<ConnectedAccount> {
+    const me = await this.get("/v2/me", singleEnvelope(userSchema));
+    let name: string | null = null;
+    try {
+      name = (await this.get("/v2/team", singleEnvelope(teamSchema))).data.name ?? null;
+    } catch (e) {
+      // The team name is cosmetic; a token without access to /v2/team still connects.
+      if (!(e instanceof ProviderError) || (e.code !== "MISSING_SCOPE" && e.code !== "NOT_FOUND")) throw e;
+    }
+    const teamId = me.data.team?.id;
+    if (!teamId) throw new ProviderError("BAD_RESPONSE", "Salesloft /v2/me has no team");
+    return { accountId: teamId, name, authorizedBy: me.data.email ?? null };
+  }
+
+  async listUsers(): Promise<ProviderUser[]> {
+    const users: ProviderUser[] = [];
+    for (let page = 1; ; page++) {
+      const res = await this.get("/v2/users", listEnvelope(userSchema), { per_page: SALESLOFT_MAX_PER_PAGE, page });
+      users.push(...res.data.map(mapUser));
+      if (res.metadata?.paging?.next_page == null || res.data.length === 0) break;
+    }
+    this.directoryCache = { users, at: Date.now() };
+    return users;
+  }
+
+  private async directory(): Promise<Map<string, ProviderUser>> {
+    const ttl = this.options.cacheTtlMs ?? 60 * 60_000;
+    const users =
+      this.directoryCache && Date.now() - this.directoryCache.at <= ttl
+        ? this.directoryCache.users
+        : await this.listUsers();
+    const byEmail = new Map<string, ProviderUser>();
+    for (const u of users) if (u.email) byEmail.set(u.email.toLowerCase(), u);
+    return byEmail;
+  }
+
+  async listCallsPage(user: ProviderUser, window: TimeWindow, rawCursor: string | null): Promise<CallPage> {
+    const cursor = decodeSalesloftCursor(rawCursor, window);
+    const res = await this.get("/v2/conversations", listEnvelope(conversationSchema), {
+      "user_guids[]": [user.providerUserId],
+      "created_at[gte]": cursor.after,
+      "created_at[lt]": new Date(window.toMs).toISOString(),
+      sort_by: "created_at",
+      sort_direction: "ASC",
+      per_page: SALESLOFT_MAX_PER_PAGE,
+      page: cursor.page,
+    });
+    const skip = new Set(cursor.skip);
+    const fresh = res.data.filter((c) => !skip.has(c.id));
+    const calls = await this.enrich(fresh, user);
+
+    const hasMore = res.metadata?.paging?.next_page != null && res.data.length > 0;
+    let nextCursor: string | null = null;
+    if (hasMore) {
+      const last = (res.data.at(-1) as SalesloftConversation).created_at;
+      nextCursor =
+        last === cursor.after
+          ? // The whole page shares one instant: step to the next page of that instant.
+            encodeSalesloftCursor({ v: 1, after: last, skip: [...skip, ...fresh.map((c) => c.id)], page: cursor.page + 1 })
+          : encodeSalesloftCursor({
+              v: 1,
+              after: last,
+              skip: res.data.filter((c) => c.created_at === last).map((c) => c.id),
+              page: 1,
+            });
+    }
+    return { calls, nextCursor, total: null };
+  }
+
+  async fetchCalls(providerCallIds: string[]): Promise<CallRecord[]> {
+    const ids = [...new Set(providerCallIds)];
+    const found: SalesloftConversation[] = [];
+    for (const part of chunk(ids, SALESLOFT_MAX_PER_PAGE)) {
+      const res = await this.get("/v2/conversations", listEnvelope(conversationSchema), {
+        "ids[]": part,
+        per_page: SALESLOFT_MAX_PER_PAGE,
+        page: 1,
+      });
+      found.push(...res.data);
+    }
+    return this.enrich(found, null);
+  }
+
+  private async enrich(conversations: SalesloftConversation[], owner: ProviderUser | null): Promise<CallRecord[]> {
+    if (conversations.length === 0) return [];
+    const full = await mapLimit(conversations, this.concurrency, (c) => this.extensive(c));
+    const [sentences, opportunities, accounts, people, cdrs, usersByEmail] = await Promise.all([
+      mapLimit(full, this.concurrency, async (c) => (c.transcription?.id ? this.sentences(c.transcription.id) : null)),
+      this.lookup("opportunities", full.map((c) => c.opportunity?.id)),
+      this.lookup("accounts", full.map((c) => c.account?.id)),
+      this.lookup("people", full.map((c) => c.person?.id)),
+      this.lookup("call_data_records", full.map((c) => c.call_id)),
+      this.directory(),
+    ]);
+    if (owner?.email && !usersByEmail.has(owner.email.toLowerCase())) usersByEmail.set(owner.email.toLowerCase(), owner);
+    return full.map((c, i) => {
+      const bundle: ConversationBundle = {
+        conversation: c,
+        sentences: sentences[i] ?? null,
+        opportunity: (c.opportunity?.id && opportunities.get(c.opportunity.id)) || null,
+        account: (c.account?.id && accounts.get(c.account.id)) || null,
+        person: (c.person?.id && people.get(c.person.id)) || null,
+        callDataRecord: (c.call_id && cdrs.get(c.call_id)) || null,
+        usersByEmail,
+      };
+      return mapConversation(bundle, this.options);
+    });
+  }
+
+  /** `/extensive`; tenants without the AI add-on answer 404, then the listed conversation is all there is. */
+  private async extensive(c: SalesloftConversation): Promise<SalesloftExtensiveConversation> {
+    try {
+      const res = await this.get(
+        `/v2/conversations/${encodeURIComponent(c.id)}/extensive`,
+        singleEnvelope(extensiveConversationSchema),
+      );
+      return res.data;
+    } catch (e) {
+      if (e instanceof ProviderError && e.code === "NOT_FOUND") return c;
+      throw e;
+    }
+  }
+
+  /** All sentences of a transcription; null when Salesloft does not have them (yet). */
+  private async sentences(transcriptionId: string): Promise<SalesloftSentence[] | null> {
+    const all: SalesloftSentence[] = [];
+    try {
+      for (let page = 1; ; page++) {
+        const res = await this.get(
+          `/v2/transcriptions/${encodeURIComponent(transcriptionId)}/sentences`,
+          listEnvelope(sentenceSchema),
+          { per_page: SALESLOFT_MAX_PER_PAGE, page },
+        );
+        all.push(...res.data);
+        if (res.metadata?.paging?.next_page == null || res.data.length === 0) break;
+      }
+    } catch (e) {
+      if (e instanceof ProviderError && e.code === "NOT_FOUND") return null;
+      throw e;
+    }
+    return all;
+  }
+
+  /** Batched `ids[]` lookups on a list endpoint, through the cache; ids Salesloft does not return map to null. */
+  private async lookup<P extends LookupPath>(
+    path: P,
+    rawIds: (string | null | undefined)[],
+  ): Promise<Map<string, LookupRecord<P> | null>> {
+    const cache = this.caches[path] as TtlCache<LookupRecord<P> | null>;
+    const ids = [...new Set(rawIds.filter((id): id is string => !!id))];
+    const out = new Map<string, LookupRecord<P> | null>();
+    const missing: string[] = [];
+    for (const id of ids) {
+      const hit = cache.get(id);
+      if (hit) out.set(id, hit.value);
+      else missing.push(id);
+    }
+    for (const part of chunk(missing, SALESLOFT_MAX_PER_PAGE)) {
+      const res = await this.get(`/v2/${path}`, listEnvelope(lookups[path]), {
+        "ids[]": part,
+        per_page: SALESLOFT_MAX_PER_PAGE,
+        page: 1,
+      });
+      const byId = new Map((res.data as LookupRecord<P>[]).map((r) => [String(r.id), r]));
+      for (const id of part) {
+        const record = byId.get(id) ?? null;
+        cache.set(id, record);
+        out.set(id, record);
+      }
+    }
+    return out;
+  }
+}
