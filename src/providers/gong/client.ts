@@ -1,0 +1,321 @@
+/**
+ * Gong API v2 client: the same code against api.gong.io, a customer's own API host and the
+ * simulator; only base URLs differ.
+ *
+ * Request budget. One page of a user's calls costs exactly two requests: POST
+ * /v2/calls/extensive (metadata, parties, CRM context, brief, key points, action items; 100
+ * calls per page, Gong's fixed page size) and POST /v2/calls/transcript for those ≤ 100 call
+ * ids. Users cost one GET /v2/users per 100 users. So importing U users owning C_u calls each
+ * costs ⌈U/100⌉ + Σ_u 2·⌈C_u/100⌉ requests (an empty range costs one: Gong's 404 "No calls
+ * found" is read as an empty page, no transcript request follows).
+ *
+ * Page cursor (opaque to the engine; a small versioned JSON string):
+ *   {v:1, c: Gong cursor | null, from: ms the Gong cursor's request started at,
+ *    at: started-ms of the last call already returned | null, ids: ids returned with started == at}
+ * Gong cursors are signed and expire. When Gong answers "cursor has expired" (or cannot verify
+ * it), the window is re-queried from `at` — the last fully processed call's start, not the
+ * window start — and calls in `ids` are dropped, so nothing is returned twice or skipped
+ * (Gong lists calls in ascending start order).
+ */
+import { z } from "zod";
+import { ProviderError } from "../errors.js";
+import { type Classifier, describeBody, type HttpResponseInfo, ProviderHttp } from "../http.js";
+import { Pacer, type PacerOptions, type QuotaWindow } from "../pacer.js";
+import type {
+  CallPage,
+  CallProviderClient,
+  CallRecord,
+  ConnectedAccount,
+  CredentialSession,
+  ProviderCredentials,
+  ProviderUser,
+  TimeWindow,
+} from "../types.js";
+import { mapCall, mapUser, transcriptCallId } from "./mappers.js";
+import {
+  type GongCallData,
+  type GongCallTranscript,
+  gongCallsResponse,
+  gongTranscriptsResponse,
+  gongUsersResponse,
+  gongWorkspacesResponse,
+} from "./schemas.js";
+
+export const GONG_API_BASE_URL = "https://api.gong.io";
+
+/** Gong's documented default: 3 requests per second and 10,000 per day per company. */
+export const GONG_QUOTA: QuotaWindow[] = [
+  { points: 3, duration: 1 },
+  { points: 10_000, duration: 86_400 },
+];
+
+/** Gong returns calls and transcripts 100 per page and accepts at most 100 ids per filter we send. */
+export const GONG_BATCH_SIZE = 100;
+
+export function createGongPacer(options: PacerOptions & { quota?: QuotaWindow[] } = {}): Pacer {
+  const { quota, ...rest } = options;
+  return new Pacer("gong", quota ?? GONG_QUOTA, rest);
+}
+
+/** What /v2/calls/extensive is asked to expose: everything a call record needs, no media. */
+export const GONG_CONTENT_SELECTOR = {
+  context: "Extended",
+  contextTiming: ["Now", "TimeOfCall"],
+  exposedFields: {
+    parties: true,
+    content: {
+      structure: false,
+      topics: true,
+      trackers: false,
+      trackerOccurrences: false,
+      pointsOfInterest: true,
+      brief: true,
+      outline: false,
+      highlights: false,
+      callOutcome: false,
+      keyPoints: true,
+    },
+    interaction: { speakers: true, video: false, personInteractionStats: false, questions: false },
+    collaboration: { publicComments: false },
+    media: false,
+  },
+} as const;
+
+const NO_CALLS = /no calls found corresponding to the provided filters/i;
+const CURSOR_DEAD = /cursor has expired|failed to verify cursor/i;
+const MISSING_SCOPE = /permission to use/i;
+
+function messages(body: unknown): string {
+  return describeBody(body);
+}
+
+/**
+ * Gong specifics on top of the shared status classification:
+ * - 404 "No calls found corresponding to the provided filters" is an empty result;
+ * - "cursor has expired" / "failed to verify cursor" (any status) → CURSOR_EXPIRED;
+ * - 403 (documented for users/workspaces: insufficient permission) → ACCESS_DENIED, no refresh.
+ * A 401 stays AUTH_FAILED here so the token is refreshed once; see `finalizeGongError`.
+ */
+export const classifyGongResponse: Classifier = (res: HttpResponseInfo) => {
+  const message = messages(res.body);
+  if (res.status === 404 && NO_CALLS.test(message)) return "empty";
+  if (CURSOR_DEAD.test(message)) return new ProviderError("CURSOR_EXPIRED", message, { status: res.status });
+  if (res.status === 403) return new ProviderError("ACCESS_DENIED", message, { status: res.status });
+  return null;
+};
+
+/**
+ * Applied to what leaves ProviderHttp, i.e. after its one refresh: a 401 that still names a
+ * permission ("You don't have permission to use 'api:…' in your app.") is a missing scope,
+ * not a revoked token.
+ */
+export function finalizeGongError(e: unknown): unknown {
+  if (
+    e instanceof ProviderError &&
+    e.code === "AUTH_FAILED" &&
+    e.details.status === 401 &&
+    MISSING_SCOPE.test(e.message)
+  )
+    return new ProviderError("MISSING_SCOPE", e.message, { status: 401, cause: e });
+  return e;
+}
+
+const pageCursor = z.object({
+  v: z.literal(1),
+  c: z.string().nullable(),
+  from: z.number(),
+  at: z.number().nullable(),
+  ids: z.array(z.string()),
+});
+type PageCursor = z.infer<typeof pageCursor>;
+
+export function encodePageCursor(state: PageCursor): string {
+  return JSON.stringify(state);
+}
+
+export function decodePageCursor(cursor: string): PageCursor {
+  try {
+    return pageCursor.parse(JSON.parse(cursor));
+  } catch (e) {
+    throw new ProviderError("BAD_REQUEST", "Unreadable Gong page cursor", { cause: e });
+  }
+}
+
+export interface GongClientOptions {
+  session: CredentialSession;
+  pacer: Pacer;
+  paceKey: string;
+  /** Used when the credentials carry no api_base_url_for_customer (access keys). */
+  baseUrl?: string;
+  timeoutMs?: number;
+  /** Attempts for transient failures (default 4). */
+  attempts?: number;
+  /** A rate limit longer than this is surfaced as RATE_LIMITED instead of waited for. */
+  maxInlineWaitMs?: number;
+  onWait?: (reason: "RATE_LIMIT" | "RETRY", untilMs: number) => void;
+  fetch?: typeof fetch;
+}
+
+function authorize(credentials: ProviderCredentials): Record<string, string> {
+  if (credentials.kind === "oauth") return { authorization: `Bearer ${credentials.accessToken}` };
+  const basic = Buffer.from(`${credentials.apiKey}:${credentials.apiSecret}`).toString("base64");
+  return { authorization: `Basic ${basic}` };
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+function chunks<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+export function createGongClient(options: GongClientOptions): CallProviderClient {
+  const http = new ProviderHttp({
+    pacer: options.pacer,
+    paceKey: options.paceKey,
+    session: options.session,
+    authorize,
+    classify: classifyGongResponse,
+    timeoutMs: options.timeoutMs,
+    attempts: options.attempts,
+    maxInlineWaitMs: options.maxInlineWaitMs,
+    onWait: options.onWait,
+    fetch: options.fetch,
+  });
+
+  async function base(): Promise<string> {
+    const credentials = await options.session.current();
+    const url = (credentials.kind === "oauth" ? credentials.apiBaseUrl : null) ?? options.baseUrl ?? GONG_API_BASE_URL;
+    return url.replace(/\/+$/, "");
+  }
+
+  async function request<S extends z.ZodType>(
+    method: "GET" | "POST",
+    path: string,
+    schema: S,
+    extra: { query?: Record<string, string | undefined>; json?: unknown } = {},
+  ): Promise<z.infer<S> | null> {
+    try {
+      return await http.json({ method, url: `${await base()}${path}`, schema, ...extra });
+    } catch (e) {
+      throw finalizeGongError(e);
+    }
+  }
+
+  async function extensivePage(filter: Record<string, unknown>, cursor: string | null) {
+    return request("POST", "/v2/calls/extensive", gongCallsResponse, {
+      json: { filter, contentSelector: GONG_CONTENT_SELECTOR, ...(cursor ? { cursor } : {}) },
+    });
+  }
+
+  /** Transcripts of `callIds`, ≤ 100 ids per request; calls without one are absent from the map. */
+  async function transcripts(callIds: string[]): Promise<Map<string, GongCallTranscript>> {
+    const found = new Map<string, GongCallTranscript>();
+    for (const batch of chunks(callIds, GONG_BATCH_SIZE)) {
+      let cursor: string | null = null;
+      do {
+        const res: z.infer<typeof gongTranscriptsResponse> | null = await request(
+          "POST",
+          "/v2/calls/transcript",
+          gongTranscriptsResponse,
+          {
+            json: { filter: { callIds: batch }, ...(cursor ? { cursor } : {}) },
+          },
+        );
+        if (!res) break;
+        for (const t of res.callTranscripts) {
+          const id = transcriptCallId(t);
+          if (id) found.set(id, t);
+        }
+        cursor = res.records?.cursor ?? null;
+      } while (cursor);
+    }
+    return found;
+  }
+
+  async function enrich(calls: GongCallData[], owner?: ProviderUser): Promise<CallRecord[]> {
+    if (calls.length === 0) return [];
+    const byId = await transcripts(calls.map((c) => c.metaData.id));
+    return calls.map((c) => mapCall(c, byId.get(c.metaData.id) ?? null, owner ? { owner } : {}));
+  }
+
+  return {
+    provider: "GONG",
+
+    async verify(): Promise<ConnectedAccount> {
+      const res = await request("GET", "/v2/workspaces", gongWorkspacesResponse);
+      const first = res?.workspaces[0];
+      if (!first) throw new ProviderError("BAD_RESPONSE", "Gong returned no workspace for this account");
+      return { accountId: first.id, name: first.name ?? null, authorizedBy: null };
+    },
+
+    async listUsers(): Promise<ProviderUser[]> {
+      const users: ProviderUser[] = [];
+      let cursor: string | undefined;
+      do {
+        const res = await request("GET", "/v2/users", gongUsersResponse, { query: { cursor } });
+        if (!res) break;
+        users.push(...res.users.map(mapUser));
+        cursor = res.records?.cursor ?? undefined;
+      } while (cursor);
+      return users;
+    },
+
+    async listCallsPage(user: ProviderUser, window: TimeWindow, cursor: string | null): Promise<CallPage> {
+      let state: PageCursor = cursor
+        ? decodePageCursor(cursor)
+        : { v: 1, c: null, from: window.fromMs, at: null, ids: [] };
+      const filter = (from: number) => ({
+        fromDateTime: iso(from),
+        toDateTime: iso(window.toMs),
+        primaryUserIds: [user.providerUserId],
+      });
+      let res: z.infer<typeof gongCallsResponse> | null;
+      try {
+        res = await extensivePage(filter(state.from), state.c);
+      } catch (e) {
+        if (!(e instanceof ProviderError && e.code === "CURSOR_EXPIRED" && state.c !== null)) throw e;
+        state = { ...state, c: null, from: state.at ?? state.from };
+        res = await extensivePage(filter(state.from), null);
+      }
+      if (!res) return { calls: [], nextCursor: null, total: state.at === null ? 0 : null };
+
+      const done = new Set(state.ids);
+      const fresh = res.calls.filter((c) => !done.has(c.metaData.id));
+      const calls = await enrich(fresh, user);
+
+      let at = state.at;
+      let ids = state.ids;
+      for (const c of calls) {
+        if (at === null || c.startedAt > at) {
+          at = c.startedAt;
+          ids = [];
+        }
+        if (c.startedAt === at) ids = [...ids, c.providerCallId];
+      }
+      const next = res.records?.cursor ?? null;
+      return {
+        calls,
+        nextCursor: next ? encodePageCursor({ v: 1, c: next, from: state.from, at, ids }) : null,
+        total: res.records?.totalRecords ?? null,
+      };
+    },
+
+    async fetchCalls(providerCallIds: string[]): Promise<CallRecord[]> {
+      const records: CallRecord[] = [];
+      for (const batch of chunks([...new Set(providerCallIds)], GONG_BATCH_SIZE)) {
+        const calls: GongCallData[] = [];
+        let cursor: string | null = null;
+        do {
+          const res: z.infer<typeof gongCallsResponse> | null = await extensivePage({ callIds: batch }, cursor);
+          if (!res) break;
+          calls.push(...res.calls);
+          cursor = res.records?.cursor ?? null;
+        } while (cursor);
+        records.push(...(await enrich(calls)));
+      }
+      return records;
+    },
+  };
+}
