@@ -84,7 +84,8 @@ export class ProviderHttp {
             await sleep(Math.max(0, until - Date.now()));
             throw e;
           }
-          if (e.kind === "TRANSIENT") throw e;
+          // An expired pagination cursor stays expired: hand it to the caller to restart, no retry.
+          if (e.kind === "TRANSIENT" && e.code !== "CURSOR_EXPIRED") throw e;
           throw new AbortError(e);
         }
       },
