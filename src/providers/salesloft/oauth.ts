@@ -14,6 +14,8 @@ export const SALESLOFT_TOKEN_URL = "https://accounts.salesloft.com/oauth/token";
 export interface SalesloftOAuthOptions {
   clientId: string;
   clientSecret: string;
+  /** Origin of the accounts host (default https://accounts.salesloft.com; the simulator's URL in tests). */
+  accountsBaseUrl?: string;
   authorizeUrl?: string;
   tokenUrl?: string;
   timeoutMs?: number;
@@ -32,8 +34,9 @@ export function classifyAuthorizeError(error: string, description?: string): "DE
 }
 
 export function createSalesloftOAuth(options: SalesloftOAuthOptions): OAuthFlow {
-  const authorizeUrl = options.authorizeUrl ?? SALESLOFT_AUTHORIZE_URL;
-  const tokenUrl = options.tokenUrl ?? SALESLOFT_TOKEN_URL;
+  const accounts = options.accountsBaseUrl?.replace(/\/+$/, "");
+  const authorizeUrl = options.authorizeUrl ?? (accounts ? `${accounts}/oauth/authorize` : SALESLOFT_AUTHORIZE_URL);
+  const tokenUrl = options.tokenUrl ?? (accounts ? `${accounts}/oauth/token` : SALESLOFT_TOKEN_URL);
   const now = options.now ?? Date.now;
   const as: oauth.AuthorizationServer = {
     issuer: new URL(tokenUrl).origin,
