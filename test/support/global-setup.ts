@@ -1,2 +1,54 @@
-// Filled in by the database test support (template database per run).
-export default async function setup(): Promise<void> {}
+/**
+ * vitest globalSetup: once per test run, a template database `callsync_tpl_<random>` with every migration
+ * applied. Test files clone it (test/support/db.ts → createTestDatabase). Dropped in teardown.
+ *
+ * The template is marked IS_TEMPLATE and ALLOW_CONNECTIONS false once migrated: nobody can stay connected
+ * to it, which is what `CREATE DATABASE … TEMPLATE` requires.
+ */
+import { randomBytes } from "node:crypto";
+import { fileURLToPath } from "node:url";
+import pg from "pg";
+import type { TestProject } from "vitest/node";
+import { adminConfig, applyMigrations, quoteIdent } from "../../src/db/migrate.js";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    /** Name of the migrated template database on the TEST_DATABASE_URL server. */
+    templateDb: string;
+  }
+}
+
+export const DEFAULT_TEST_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/postgres";
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const serverUrl = process.env.TEST_DATABASE_URL ?? DEFAULT_TEST_DATABASE_URL;
+  const name = `callsync_tpl_${randomBytes(6).toString("hex")}`;
+  const admin = new pg.Client(adminConfig(serverUrl, "postgres"));
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${quoteIdent(name)}`);
+    try {
+      await applyMigrations(adminConfig(serverUrl, name), {
+        migrationsDir: fileURLToPath(new URL("../../prisma/migrations", import.meta.url)),
+      });
+      await admin.query(`ALTER DATABASE ${quoteIdent(name)} WITH IS_TEMPLATE true ALLOW_CONNECTIONS false`);
+    } catch (e) {
+      await admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`).catch(() => {});
+      throw e;
+    }
+  } finally {
+    await admin.end();
+  }
+  project.provide("templateDb", name);
+
+  return async () => {
+    const c = new pg.Client(adminConfig(serverUrl, "postgres"));
+    await c.connect();
+    try {
+      await c.query(`ALTER DATABASE ${quoteIdent(name)} WITH IS_TEMPLATE false ALLOW_CONNECTIONS true`);
+      await c.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
+    } finally {
+      await c.end();
+    }
+  };
+}
