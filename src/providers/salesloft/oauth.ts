@@ -108,8 +108,11 @@ export function classifyTokenError(e: unknown): ProviderError {
   if (e instanceof oauth.ResponseBodyError) {
     const message = `Salesloft token endpoint: ${e.error}${e.error_description ? ` (${e.error_description})` : ""}`;
     if (e.status >= 500) return new ProviderError("PROVIDER_UNAVAILABLE", message, { status: e.status, cause: e });
-    if (e.error === "invalid_grant" || e.status === 401)
-      return new ProviderError("AUTH_FAILED", message, { status: e.status, cause: e });
+    if (e.error === "invalid_grant") return new ProviderError("AUTH_FAILED", message, { status: e.status, cause: e });
+    // Our app's own id/secret rejected: reconnecting would not help, the deployment must be fixed.
+    if (e.error === "invalid_client" || e.error === "unauthorized_client")
+      return new ProviderError("BAD_REQUEST", message, { status: e.status, cause: e });
+    if (e.status === 401) return new ProviderError("AUTH_FAILED", message, { status: e.status, cause: e });
     return new ProviderError("BAD_REQUEST", message, { status: e.status, cause: e });
   }
   if (e instanceof Error && (e.name === "TimeoutError" || e.name === "AbortError"))
