@@ -19,7 +19,7 @@
  *   Prisma's advisory lock open); CLI scripts still exit explicitly (a ~10 s timer stays pending).
  */
 import { randomUUID } from "node:crypto";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { PrismaPg } from "@prisma/adapter-pg";
@@ -491,7 +491,6 @@ export async function createMigration(
 }
 
 async function readExtraSql(dir: string): Promise<{ file: string; sql: string }[]> {
-  const { readdir } = await import("node:fs/promises");
   const files = (await readdir(dir).catch(() => [] as string[])).filter((f) => f.endsWith(".sql")).sort();
   return Promise.all(files.map(async (file) => ({ file, sql: await readFile(path.join(dir, file), "utf8") })));
 }
@@ -513,4 +512,19 @@ export async function diagnoseMigrationHistory(options: EngineOptions): Promise<
       engine.diagnoseMigrationHistory({ migrationsList, optInToShadowDatabase: false, filters: EMPTY_FILTER }),
     options.log,
   );
+}
+
+/**
+ * `prisma migrate deploy` with Prisma's own engine (wasm). Not used by the app (migrate.ts is); kept to
+ * prove that the migrations folder is valid for Prisma's deploy and that both runners share bookkeeping.
+ */
+export async function deployWithEngine(options: EngineOptions): Promise<string[]> {
+  const { migrationsDir } = resolveDirs(options);
+  const migrationsList = await loadMigrationList(migrationsDir);
+  const out = await withEngine(
+    options.databaseUrl,
+    (engine) => engine.applyMigrations({ migrationsList, filters: EMPTY_FILTER }),
+    options.log,
+  );
+  return out.appliedMigrationNames;
 }

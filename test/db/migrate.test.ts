@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { diagnoseMigrationHistory } from "../../src/db/engine.js";
+import { deployWithEngine, diagnoseMigrationHistory } from "../../src/db/engine.js";
 import { applyMigrations, checksum, ensureDatabase, readMigrations } from "../../src/db/migrate.js";
 import { createEmptyDatabase, createTestDatabase, type TestDatabase } from "../support/db.js";
 
@@ -97,6 +97,21 @@ describe("Prisma's engine sees what the runner did", () => {
         diagnostic: "databaseIsBehind",
         unappliedMigrationNames: local.map((m) => m.name),
       });
+    } finally {
+      await db.drop();
+    }
+  });
+
+  it("Prisma's own deploy accepts the migrations, and the runner then finds nothing to do", async () => {
+    const db = await createEmptyDatabase();
+    try {
+      const local = await readMigrations(migrationsDir);
+      expect(await deployWithEngine({ databaseUrl: db.url, migrationsDir })).toEqual(local.map((m) => m.name));
+      expect((await applyMigrations(db.url, { migrationsDir })).applied).toEqual([]);
+      const rows = await query<MigrationRow>(db.url, `SELECT * FROM "_prisma_migrations" ORDER BY started_at`);
+      expect(rows.map((r) => [r.migration_name, r.checksum, r.applied_steps_count])).toEqual(
+        local.map((m) => [m.name, m.checksum, 1]),
+      );
     } finally {
       await db.drop();
     }
