@@ -1,0 +1,281 @@
+/**
+ * The Gong simulator's data: payloads exactly as Gong's endpoints return them, so recorded
+ * responses from a real account can be dropped in (see FORMAT.md).
+ *
+ * - `workspaces`: the `workspaces` array of GET /v2/workspaces (the first one names the company)
+ * - `users`: the `users` arrays of GET /v2/users, all pages concatenated
+ * - `calls`: the `calls` arrays of POST /v2/calls/extensive asked with everything exposed
+ *   (context Extended with both timings, parties, content, interaction.speakers)
+ * - `callTranscripts`: the `callTranscripts` arrays of POST /v2/calls/transcript
+ *
+ * The simulator cuts each call down to what a request's contentSelector asks for, and hides
+ * calls/transcripts/AI content until Gong would have produced them (see server.ts).
+ */
+import { readFile } from "node:fs/promises";
+import { z } from "zod";
+import {
+  type GongCallData,
+  type GongCallTranscript,
+  type GongUser,
+  type GongWorkspace,
+  gongCallData,
+  gongCallTranscript,
+  gongUser,
+  gongWorkspace,
+} from "../../providers/gong/schemas.js";
+import { conversation, pick, prng, type Scenario } from "../scenario.js";
+
+export interface GongDataset {
+  workspaces: GongWorkspace[];
+  users: GongUser[];
+  calls: GongCallData[];
+  callTranscripts: GongCallTranscript[];
+}
+
+export const gongDatasetSchema = z.object({
+  workspaces: z.array(gongWorkspace).min(1),
+  users: z.array(gongUser),
+  calls: z.array(gongCallData),
+  callTranscripts: z.array(gongCallTranscript),
+});
+
+export async function loadGongDataset(path: string): Promise<GongDataset> {
+  const raw: unknown = JSON.parse(await readFile(path, "utf8"));
+  const parsed = gongDatasetSchema.safeParse(raw);
+  if (!parsed.success) throw new Error(`Invalid Gong dataset ${path}: ${parsed.error.message}`);
+  return parsed.data;
+}
+
+/** Gong ids are numeric strings of up to 20 digits; these have 19. */
+function idMaker(rand: () => number): () => string {
+  const seen = new Set<string>();
+  return () => {
+    for (;;) {
+      let id = String(1 + Math.floor(rand() * 8));
+      for (let i = 0; i < 18; i++) id += String(Math.floor(rand() * 10));
+      if (!seen.has(id)) {
+        seen.add(id);
+        return id;
+      }
+    }
+  };
+}
+
+/** Gong writes instants with the company's offset, e.g. 2024-02-17T03:30:00-07:00. */
+export function isoWithOffset(ms: number, offsetMinutes: number): string {
+  const local = new Date(ms + offsetMinutes * 60_000).toISOString().slice(0, 19);
+  const sign = offsetMinutes < 0 ? "-" : "+";
+  const abs = Math.abs(offsetMinutes);
+  return `${local}${sign}${String(Math.floor(abs / 60)).padStart(2, "0")}:${String(abs % 60).padStart(2, "0")}`;
+}
+
+/**
+ * `scenario.callsPerUser` calls hosted by every scenario user, spread uniformly over
+ * [fromMs, toMs): parties (host, one or two buyers, sometimes a silent internal invitee),
+ * CRM context from a scenario deal (Salesforce or HubSpot, sometimes with a second
+ * TimeOfCall copy) except for about `noCrmRatio` of the calls, brief, key points, action
+ * items, speaker talk times, and a transcript per call.
+ */
+export function generateGongDataset(scenario: Scenario, options: { utcOffsetMinutes?: number } = {}): GongDataset {
+  const rand = prng(scenario.seed);
+  const nextId = idMaker(rand);
+  const offset = options.utcOffsetMinutes ?? -420;
+  const workspaceId = nextId();
+  const host = `us-${10_000 + Math.floor(rand() * 89_999)}`;
+  const users: GongUser[] = scenario.users.map((u) => ({
+    id: nextId(),
+    emailAddress: u.email,
+    created: isoWithOffset(scenario.fromMs - 400 * 86_400_000, offset),
+    active: true,
+    emailAliases: [],
+    trustedEmailAddress: null,
+    firstName: u.firstName,
+    lastName: u.lastName,
+    title: "Account Executive",
+    phoneNumber: null,
+    extension: null,
+    personalMeetingUrls: [],
+    settings: {
+      webConferencesRecorded: true,
+      preventWebConferenceRecording: false,
+      telephonyCallsImported: false,
+      emailsImported: false,
+      preventEmailImport: false,
+      nonRecordedMeetingsImported: false,
+      gongConnectEnabled: false,
+    },
+    managerId: null,
+    meetingConsentPageUrl: `https://${host}.join.gong.io/${scenario.companyName.toLowerCase().replace(/\W+/g, "-")}/${u.firstName.toLowerCase()}`,
+    spokenLanguages: [{ language: "en-US", primary: true }],
+  }));
+
+  const calls: GongCallData[] = [];
+  const callTranscripts: GongCallTranscript[] = [];
+  const span = Math.max(1, scenario.toMs - scenario.fromMs);
+  for (const user of users) {
+    for (let n = 0; n < scenario.callsPerUser; n++) {
+      const callId = nextId();
+      const started = Math.floor((scenario.fromMs + rand() * span) / 60_000) * 60_000;
+      const deal = scenario.deals.length > 0 ? pick(rand, scenario.deals) : null;
+      const withCrm = deal !== null && rand() >= scenario.noCrmRatio;
+      const conv = conversation(rand, deal?.accountName ?? "Prospect", scenario.segmentsPerCall);
+      const system = deal?.crm === "HUBSPOT" ? "HubSpot" : "Salesforce";
+      const speakerIds = [nextId(), ...conv.externalPeople.map(() => nextId())];
+      const durationS = Math.round(conv.durationMs / 1000);
+      const contextObjects = (timing: string) =>
+        deal
+          ? [
+              {
+                objectType: "Opportunity",
+                objectId: deal.dealId,
+                fields: [
+                  { name: "Name", value: `${deal.accountName} - New business` },
+                  { name: "StageName", value: pick(rand, ["Discovery", "Proposal", "Negotiation"]) },
+                ],
+                timing,
+              },
+              {
+                objectType: "Account",
+                objectId: deal.accountId,
+                fields: [{ name: "Name", value: deal.accountName }],
+                timing,
+              },
+            ]
+          : [];
+      const bothTimings = rand() < 0.3;
+      const hostName = `${user.firstName} ${user.lastName}`;
+      const parties: GongCallData["parties"] = [
+        {
+          id: nextId(),
+          emailAddress: user.emailAddress,
+          name: hostName,
+          title: user.title,
+          userId: user.id,
+          speakerId: speakerIds[0],
+          context: [],
+          affiliation: "Internal",
+          methods: ["Invitee", "Attendee"],
+        },
+        ...conv.externalPeople.map((p, i) => ({
+          id: nextId(),
+          emailAddress: p.email,
+          name: p.name,
+          title: pick(rand, ["VP Sales", "Head of Enablement", "Sales Manager", "Procurement Lead"]),
+          speakerId: speakerIds[i + 1],
+          context:
+            withCrm && system === "Salesforce"
+              ? [
+                  {
+                    system,
+                    objects: [
+                      {
+                        objectType: "Contact",
+                        objectId: `0035g00000${nextId().slice(0, 8)}`,
+                        fields: [],
+                        timing: "Now",
+                      },
+                    ],
+                  },
+                ]
+              : [],
+          affiliation: "External",
+          methods: ["Invitee", "Attendee"],
+        })),
+      ];
+      const colleague = users.find((u) => u.id !== user.id);
+      if (colleague && rand() < 0.25)
+        parties.push({
+          id: nextId(),
+          emailAddress: colleague.emailAddress,
+          name: `${colleague.firstName} ${colleague.lastName}`,
+          title: colleague.title,
+          userId: colleague.id,
+          speakerId: null,
+          context: [],
+          affiliation: "Internal",
+          methods: ["Invitee"],
+        });
+      const talk = new Map<number, number>();
+      for (const line of conv.lines) talk.set(line.speaker, (talk.get(line.speaker) ?? 0) + line.endMs - line.startMs);
+      const startedIso = isoWithOffset(started, offset);
+      calls.push({
+        metaData: {
+          id: callId,
+          url: `https://${host}.app.gong.io/call?id=${callId}`,
+          title: conv.title,
+          scheduled: startedIso,
+          started: startedIso,
+          duration: durationS,
+          primaryUserId: user.id,
+          direction: rand() < 0.8 ? "Conference" : "Outbound",
+          system: "Zoom",
+          scope: "External",
+          media: "Video",
+          language: "eng",
+          workspaceId,
+          sdrDisposition: null,
+          clientUniqueId: null,
+          customData: null,
+          purpose: null,
+          meetingUrl: `https://zoom.us/j/${callId.slice(0, 10)}`,
+          isPrivate: false,
+          calendarEventId: null,
+        },
+        context: withCrm
+          ? [{ system, objects: [...contextObjects("Now"), ...(bothTimings ? contextObjects("TimeOfCall") : [])] }]
+          : [],
+        parties,
+        content: {
+          topics: [{ name: conv.title.split(" — ")[1] ?? "Discovery", duration: Math.round(durationS / 3) }],
+          brief: conv.brief,
+          keyPoints: conv.keyPoints.map((text) => ({ text })),
+          pointsOfInterest: {
+            actionItems: conv.actionItems.map((a, i) => {
+              const at = Math.round((durationS * (i + 1)) / (conv.actionItems.length + 1));
+              return {
+                snippetStartTime: at,
+                snippetEndTime: at + 6,
+                speakerID: speakerIds[Math.min(a.speaker, speakerIds.length - 1)],
+                snippet: a.text,
+              };
+            }),
+          },
+        },
+        interaction: {
+          speakers: [...talk.entries()].map(([speaker, ms]) => ({
+            id: speakerIds[speaker] as string,
+            ...(speaker === 0 ? { userId: user.id } : {}),
+            talkTime: Math.round(ms / 100) / 10,
+          })),
+        },
+      });
+      callTranscripts.push({
+        callId,
+        transcript: conv.lines.map((line) => ({
+          speakerId: speakerIds[line.speaker],
+          topic: null,
+          sentences: splitSentences(line.text, line.startMs, line.endMs),
+        })),
+      });
+    }
+  }
+  return {
+    workspaces: [{ id: workspaceId, name: scenario.companyName, description: "The built-in workspace" }],
+    users,
+    calls,
+    callTranscripts,
+  };
+}
+
+/** Splits a line into sentences, sharing its time span by length (ms, integers). */
+function splitSentences(text: string, startMs: number, endMs: number) {
+  const parts = text.split(/(?<=[.?!])\s+/).filter((s) => s.length > 0);
+  const total = parts.reduce((n, s) => n + s.length, 0);
+  let t = startMs;
+  return parts.map((s, i) => {
+    const end = i === parts.length - 1 ? endMs : t + Math.round(((endMs - startMs) * s.length) / total);
+    const sentence = { start: t, end, text: s };
+    t = end;
+    return sentence;
+  });
+}
