@@ -336,7 +336,8 @@ class SalesloftClient implements CallProviderClient {
 
   private async enrich(conversations: SalesloftConversation[], owner: ProviderUser | null): Promise<CallRecord[]> {
     if (conversations.length === 0) return [];
-    const full = await mapLimit(conversations, this.concurrency, (c) => this.extensive(c));
+    const fetched = await mapLimit(conversations, this.concurrency, (c) => this.extensive(c));
+    const full = fetched.map((f) => f.conversation);
     const [sentences, opportunities, accounts, people, cdrs, usersByEmail] = await Promise.all([
       mapLimit(full, this.concurrency, async (c) => (c.transcription?.id ? this.sentences(c.transcription.id) : null)),
       this.lookup("opportunities", full.map((c) => c.opportunity?.id)),
@@ -349,6 +350,7 @@ class SalesloftClient implements CallProviderClient {
     return full.map((c, i) => {
       const bundle: ConversationBundle = {
         conversation: c,
+        extensive: fetched[i]?.extensive ?? false,
         sentences: sentences[i] ?? null,
         opportunity: (c.opportunity?.id && opportunities.get(c.opportunity.id)) || null,
         account: (c.account?.id && accounts.get(c.account.id)) || null,
@@ -361,15 +363,17 @@ class SalesloftClient implements CallProviderClient {
   }
 
   /** `/extensive`; tenants without the AI add-on answer 404, then the listed conversation is all there is. */
-  private async extensive(c: SalesloftConversation): Promise<SalesloftExtensiveConversation> {
+  private async extensive(
+    c: SalesloftConversation,
+  ): Promise<{ conversation: SalesloftExtensiveConversation; extensive: boolean }> {
     try {
       const res = await this.get(
         `/v2/conversations/${encodeURIComponent(c.id)}/extensive`,
         singleEnvelope(extensiveConversationSchema),
       );
-      return res.data;
+      return { conversation: res.data, extensive: true };
     } catch (e) {
-      if (e instanceof ProviderError && e.code === "NOT_FOUND") return c;
+      if (e instanceof ProviderError && e.code === "NOT_FOUND") return { conversation: c, extensive: false };
       throw e;
     }
   }

@@ -44,12 +44,23 @@ export interface SalesloftMappingOptions {
   conversationUrlTemplate?: string;
   completedStatuses?: string[];
   failedStatuses?: string[];
+  /**
+   * Whether an unfinished AI block is sent with a non-final status or left out (null) is not
+   * documented. A transcribed conversation younger than this whose `/extensive` has no AI block
+   * at all is PROCESSING (checked again later); older ones are READY without AI content.
+   */
+  aiGraceMs?: number;
+  /** For the grace period; tests pin it. */
+  now?: () => number;
 }
+export const DEFAULT_AI_GRACE_MS = 6 * 3_600_000;
 
 /** Everything one conversation's record is built from; lookups are already resolved by the client. */
 export interface ConversationBundle {
   /** The `/extensive` payload, or the plain conversation when `/extensive` is unavailable (404). */
   conversation: SalesloftExtensiveConversation | SalesloftConversation;
+  /** false when `/extensive` answered 404 (tenant without the AI add-on). */
+  extensive: boolean;
   /** null = the transcription is not available (no `transcription` reference yet). */
   sentences: SalesloftSentence[] | null;
   opportunity: SalesloftOpportunity | null;
@@ -252,7 +263,12 @@ export function mapConversation(bundle: ConversationBundle, options: SalesloftMa
   let readiness: CallReadiness;
   if (transcript === null) {
     readiness = blocks.includes("failed") && !blocks.includes("working") ? "FAILED" : "TRANSCRIPT_PENDING";
-  } else readiness = blocks.includes("working") ? "PROCESSING" : "READY";
+  } else if (blocks.includes("working")) readiness = "PROCESSING";
+  else {
+    const age = (options.now ?? Date.now)() - (isoToMs(c.created_at) ?? 0);
+    const aiMissing = bundle.extensive && blocks.every((b) => b === "absent");
+    readiness = aiMissing && age < (options.aiGraceMs ?? DEFAULT_AI_GRACE_MS) ? "PROCESSING" : "READY";
+  }
 
   const ownerGuid = c.user_guid ?? c.owner_id ?? null;
   const ownerEmail =
