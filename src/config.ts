@@ -1,0 +1,114 @@
+/**
+ * Configuration, read from the environment and validated once at start-up. Everything else
+ * receives a `Config` value; nothing reads process.env after this.
+ */
+import { z } from "zod";
+
+const DEV_JWT_SECRET = "callsync-development-secret-do-not-use-in-production";
+// 32 zero-free bytes for local runs only; production must configure CREDENTIALS_KEYS.
+const DEV_CREDENTIALS_KEY = "dev:Y2FsbHN5bmMtZGV2ZWxvcG1lbnQta2V5LTMyLWJ5dGU=";
+
+const bool = z
+  .enum(["true", "false", "1", "0"])
+  .transform((v) => v === "true" || v === "1")
+  .optional();
+
+const env = z.object({
+  NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
+  PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  HOST: z.string().default("127.0.0.1"),
+  /** Public origin of this server, used for the OAuth redirect URI. */
+  PUBLIC_URL: z.url().optional(),
+  /** Where the OAuth callback sends the browser afterwards (outcome in the query string). */
+  OAUTH_RESULT_URL: z.url().optional(),
+  /** PostgreSQL; unset means the embedded database under CALLSYNC_DATA_DIR (`npm start` only). */
+  DATABASE_URL: z.string().min(1).optional(),
+  CALLSYNC_DATA_DIR: z.string().default(".callsync"),
+  /** Redis for cross-process subscriptions and shared provider quotas; unset = in-process only. */
+  REDIS_URL: z.string().min(1).optional(),
+  JWT_SECRET: z.string().min(32).optional(),
+  JWT_ISSUER: z.string().default("callsync"),
+  JWT_AUDIENCE: z.string().default("callsync-api"),
+  /** Comma-separated `keyId:base64(32 bytes)`; the first encrypts, all decrypt (rotation). */
+  CREDENTIALS_KEYS: z.string().optional(),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  GRAPHQL_MAX_DEPTH: z.coerce.number().int().positive().default(12),
+  GRAPHQL_MAX_COST: z.coerce.number().int().positive().default(20_000),
+  SYNC_INTERVAL_MINUTES: z.coerce.number().int().positive().default(120),
+  /** Run Agenda workers inside the API process (single node). */
+  WORKER_IN_PROCESS: bool,
+  GONG_CLIENT_ID: z.string().optional(),
+  GONG_CLIENT_SECRET: z.string().optional(),
+  GONG_AUTHORIZE_URL: z.url().default("https://app.gong.io/oauth2/authorize"),
+  GONG_TOKEN_URL: z.url().default("https://app.gong.io/oauth2/generate-customer-token"),
+  SALESLOFT_CLIENT_ID: z.string().optional(),
+  SALESLOFT_CLIENT_SECRET: z.string().optional(),
+  SALESLOFT_ACCOUNTS_URL: z.url().default("https://accounts.salesloft.com"),
+  SALESLOFT_API_URL: z.url().default("https://api.salesloft.com"),
+  CLARI_API_URL: z.url().default("https://rest-api.copilot.clari.com"),
+});
+
+export type Env = z.infer<typeof env>;
+
+export interface CredentialKey {
+  id: string;
+  key: Buffer;
+}
+
+function parseKeys(raw: string): CredentialKey[] {
+  return raw.split(",").map((entry) => {
+    const [id, b64] = entry.trim().split(":");
+    const key = Buffer.from(b64 ?? "", "base64");
+    if (!id || key.length !== 32)
+      throw new Error(`CREDENTIALS_KEYS entry "${id ?? ""}" must be keyId:base64 of 32 bytes`);
+    return { id, key };
+  });
+}
+
+export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
+  const parsed = env.safeParse(source);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`).join("\n");
+    throw new Error(`Invalid configuration:\n${problems}`);
+  }
+  const e = parsed.data;
+  const production = e.NODE_ENV === "production";
+  if (production && !e.JWT_SECRET) throw new Error("Invalid configuration:\n  JWT_SECRET is required in production");
+  if (production && !e.CREDENTIALS_KEYS)
+    throw new Error("Invalid configuration:\n  CREDENTIALS_KEYS is required in production");
+  const publicUrl = e.PUBLIC_URL ?? `http://${e.HOST}:${e.PORT}`;
+  return {
+    env: e.NODE_ENV,
+    production,
+    port: e.PORT,
+    host: e.HOST,
+    publicUrl,
+    oauthResultUrl: e.OAUTH_RESULT_URL ?? `${publicUrl}/app/`,
+    databaseUrl: e.DATABASE_URL ?? null,
+    dataDir: e.CALLSYNC_DATA_DIR,
+    redisUrl: e.REDIS_URL ?? null,
+    jwt: { secret: e.JWT_SECRET ?? DEV_JWT_SECRET, issuer: e.JWT_ISSUER, audience: e.JWT_AUDIENCE },
+    credentialKeys: parseKeys(e.CREDENTIALS_KEYS ?? DEV_CREDENTIALS_KEY),
+    logLevel: e.LOG_LEVEL,
+    graphql: { maxDepth: e.GRAPHQL_MAX_DEPTH, maxCost: e.GRAPHQL_MAX_COST },
+    syncIntervalMinutes: e.SYNC_INTERVAL_MINUTES,
+    workerInProcess: e.WORKER_IN_PROCESS ?? true,
+    providers: {
+      gong: {
+        clientId: e.GONG_CLIENT_ID ?? null,
+        clientSecret: e.GONG_CLIENT_SECRET ?? null,
+        authorizeUrl: e.GONG_AUTHORIZE_URL,
+        tokenUrl: e.GONG_TOKEN_URL,
+      },
+      salesloft: {
+        clientId: e.SALESLOFT_CLIENT_ID ?? null,
+        clientSecret: e.SALESLOFT_CLIENT_SECRET ?? null,
+        accountsUrl: e.SALESLOFT_ACCOUNTS_URL,
+        apiUrl: e.SALESLOFT_API_URL,
+      },
+      clari: { apiUrl: e.CLARI_API_URL },
+    },
+  };
+}
+
+export type Config = ReturnType<typeof loadConfig>;

@@ -1,0 +1,42 @@
+import { PrismaPg } from "@prisma/adapter-pg";
+import pg from "pg";
+import { PrismaClient } from "../generated/prisma/client.js";
+
+export type Db = PrismaClient;
+export { Prisma } from "../generated/prisma/client.js";
+
+export interface DbHandle {
+  prisma: PrismaClient;
+  pool: pg.Pool;
+  close(): Promise<void>;
+}
+
+/**
+ * One pg pool shared by Prisma and Agenda. With the embedded database it must be a single
+ * connection (see STACK-NOTES: PGlite is one backend session).
+ */
+export function openDatabase(
+  connection: string | pg.Pool,
+  options: { max?: number; log?: (query: string) => void } = {},
+): DbHandle {
+  const owned = typeof connection === "string";
+  const pool = owned ? new pg.Pool({ connectionString: connection, max: options.max ?? 10 }) : connection;
+  const prisma = new PrismaClient({
+    adapter: new PrismaPg(pool),
+    log: options.log ? [{ emit: "event", level: "query" }] : [],
+  });
+  if (options.log) {
+    const log = options.log;
+    (prisma as unknown as { $on(e: "query", cb: (ev: { query: string }) => void): void }).$on("query", (ev) =>
+      log(ev.query),
+    );
+  }
+  return {
+    prisma,
+    pool,
+    async close() {
+      await prisma.$disconnect();
+      if (owned) await pool.end();
+    },
+  };
+}

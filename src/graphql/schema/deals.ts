@@ -1,0 +1,234 @@
+import { z } from "zod";
+import { refreshDealLinks } from "../../deals/linking.js";
+import type { Prisma } from "../../generated/prisma/client.js";
+import { builder } from "../builder.js";
+import { viewerWorkspace } from "../context.js";
+import { badInput } from "../errors.js";
+import { localId } from "../ids.js";
+import { parseInput } from "../validation.js";
+import { CrmProviderEnum } from "./crm.js";
+
+export const AccountType = builder.prismaNode("Account", {
+  id: { field: "id" },
+  findUnique: (id, ctx) => ({ id, workspaceId: viewerWorkspace(ctx) }),
+  fields: (t) => ({
+    crmProvider: t.expose("crmProvider", { type: CrmProviderEnum }),
+    crmId: t.exposeString("crmId", { description: "Salesforce Account id or HubSpot company id." }),
+    name: t.exposeString("name"),
+    domain: t.exposeString("domain", { nullable: true }),
+    deals: t.relation("deals", { query: { orderBy: { updatedAt: "desc" } } }),
+  }),
+});
+
+export const DealType = builder.prismaNode("Deal", {
+  id: { field: "id" },
+  findUnique: (id, ctx) => ({ id, workspaceId: viewerWorkspace(ctx) }),
+  fields: (t) => ({
+    crmProvider: t.expose("crmProvider", { type: CrmProviderEnum }),
+    crmId: t.exposeString("crmId", { description: "Salesforce Opportunity id or HubSpot deal id." }),
+    name: t.exposeString("name"),
+    stage: t.exposeString("stage", { nullable: true }),
+    amount: t.string({
+      nullable: true,
+      description: "Decimal amount as a string, so no precision is lost.",
+      select: { amount: true },
+      resolve: (deal) => deal.amount?.toFixed(2) ?? null,
+    }),
+    currency: t.exposeString("currency", { nullable: true }),
+    closeDate: t.expose("closeDate", { type: "Date", nullable: true }),
+    ownerEmail: t.exposeString("ownerEmail", { nullable: true }),
+    ownerName: t.exposeString("ownerName", { nullable: true }),
+    account: t.relation("account", { nullable: true }),
+    updatedAt: t.expose("updatedAt", { type: "DateTime" }),
+    calls: t.relatedConnection("calls", {
+      cursor: "id",
+      description: "Calls linked to this deal, newest first.",
+      query: () => ({ orderBy: [{ startedAt: "desc" }, { id: "desc" }] }),
+      totalCount: true,
+    }),
+  }),
+});
+
+const DealSortField = builder.enumType("DealSortField", {
+  values: ["UPDATED_AT", "CLOSE_DATE", "AMOUNT", "NAME"] as const,
+});
+const SortDirection = builder.enumType("SortDirection", { values: ["ASC", "DESC"] as const });
+
+const DealFilter = builder.inputType("DealFilter", {
+  fields: (t) => ({
+    stage: t.string({ required: false, description: "Exact stage name." }),
+    ownerEmail: t.string({ required: false }),
+    text: t.string({ required: false, description: "Matches deal or account name, case-insensitive." }),
+  }),
+});
+
+const DealOrder = builder.inputType("DealOrder", {
+  fields: (t) => ({
+    field: t.field({ type: DealSortField, required: true }),
+    direction: t.field({ type: SortDirection, required: false, defaultValue: "DESC" }),
+  }),
+});
+
+const sortColumn = {
+  UPDATED_AT: "updatedAt",
+  CLOSE_DATE: "closeDate",
+  AMOUNT: "amount",
+  NAME: "name",
+} as const satisfies Record<(typeof DealSortField)["$inferType"], keyof Prisma.DealOrderByWithRelationInput>;
+
+builder.queryFields((t) => ({
+  deals: t.prismaConnection({
+    type: "Deal",
+    cursor: "id",
+    totalCount: (_parent, args, ctx) => ctx.prisma.deal.count({ where: dealWhere(viewerWorkspace(ctx), args.filter) }),
+    args: {
+      filter: t.arg({ type: DealFilter, required: false }),
+      orderBy: t.arg({ type: DealOrder, required: false }),
+    },
+    resolve: (query, _root, args, ctx) => {
+      const direction = args.orderBy?.direction === "ASC" ? "asc" : "desc";
+      const column = sortColumn[args.orderBy?.field ?? "UPDATED_AT"];
+      return ctx.prisma.deal.findMany({
+        ...query,
+        where: dealWhere(viewerWorkspace(ctx), args.filter),
+        // Nullable columns sort their nulls last in both directions.
+        orderBy: [
+          { [column]: column === "closeDate" || column === "amount" ? { sort: direction, nulls: "last" } : direction },
+          { id: direction },
+        ],
+      });
+    },
+  }),
+  deal: t.prismaField({
+    type: "Deal",
+    nullable: true,
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (query, _root, args, ctx) => {
+      const id = localId(String(args.id), "Deal");
+      return id ? ctx.prisma.deal.findFirst({ ...query, where: { id, workspaceId: viewerWorkspace(ctx) } }) : null;
+    },
+  }),
+}));
+
+function dealWhere(
+  workspaceId: string,
+  filter: { stage?: string | null; ownerEmail?: string | null; text?: string | null } | null | undefined,
+): Prisma.DealWhereInput {
+  const where: Prisma.DealWhereInput = { workspaceId };
+  if (filter?.stage) where.stage = filter.stage;
+  if (filter?.ownerEmail) where.ownerEmail = { equals: filter.ownerEmail, mode: "insensitive" };
+  if (filter?.text)
+    where.OR = [
+      { name: { contains: filter.text, mode: "insensitive" } },
+      { account: { name: { contains: filter.text, mode: "insensitive" } } },
+    ];
+  return where;
+}
+
+// --- Write side: what a CRM sync calls -----------------------------------------------------
+
+const dealInput = z.object({
+  crmProvider: z.enum(["SALESFORCE", "HUBSPOT"]),
+  crmId: z.string().trim().min(1, "crmId must not be empty").max(64),
+  name: z.string().trim().min(1, "name must not be empty").max(500),
+  stage: z.string().trim().max(200).nullish(),
+  amount: z
+    .string()
+    .regex(/^-?\d{1,16}(\.\d{1,2})?$/, "amount must be a decimal number with at most 2 decimals")
+    .nullish(),
+  currency: z
+    .string()
+    .regex(/^[A-Z]{3}$/, "currency must be an ISO 4217 code such as USD")
+    .nullish(),
+  closeDate: z.date().nullish(),
+  ownerEmail: z.email("ownerEmail must be an email address").nullish(),
+  ownerName: z.string().max(200).nullish(),
+  account: z
+    .object({
+      crmId: z.string().trim().min(1).max(64),
+      name: z.string().trim().min(1).max(500),
+      domain: z.string().max(253).nullish(),
+    })
+    .nullish(),
+});
+
+const AccountInput = builder.inputType("AccountInput", {
+  fields: (t) => ({
+    crmId: t.string({ required: true, description: "Salesforce Account id / HubSpot company id." }),
+    name: t.string({ required: true }),
+    domain: t.string({ required: false }),
+  }),
+});
+
+const DealInput = builder.inputType("DealInput", {
+  fields: (t) => ({
+    crmProvider: t.field({ type: CrmProviderEnum, required: true }),
+    crmId: t.string({ required: true, description: "Salesforce Opportunity id / HubSpot deal id." }),
+    name: t.string({ required: true }),
+    stage: t.string({ required: false }),
+    amount: t.string({ required: false, description: 'Decimal as a string, e.g. "12500.00".' }),
+    currency: t.string({ required: false }),
+    closeDate: t.field({ type: "Date", required: false }),
+    ownerEmail: t.string({ required: false }),
+    ownerName: t.string({ required: false }),
+    account: t.field({ type: AccountInput, required: false }),
+  }),
+});
+
+const UpsertDealsPayload = builder.simpleObject("UpsertDealsPayload", {
+  fields: (t) => ({
+    created: t.int(),
+    updated: t.int(),
+    callsLinked: t.int({ description: "Calls that were waiting for these deals and are now linked." }),
+  }),
+});
+
+builder.mutationField("upsertDeals", (t) =>
+  t.field({
+    type: UpsertDealsPayload,
+    description: "Creates or updates deals (and their accounts) by CRM id, then links waiting calls.",
+    authScopes: { admin: true },
+    args: { deals: t.arg({ type: [DealInput], required: true }) },
+    resolve: async (_root, args, ctx) => {
+      if (args.deals.length > 500) throw badInput("At most 500 deals per call.", "deals");
+      const deals = args.deals.map((d, i) => parseInput(dealInput, d, `deals[${i}]`));
+      const workspaceId = viewerWorkspace(ctx);
+      return ctx.prisma.$transaction(async (tx) => {
+        let created = 0;
+        for (const d of deals) {
+          const account = d.account
+            ? await tx.account.upsert({
+                where: {
+                  workspaceId_crmProvider_crmId: { workspaceId, crmProvider: d.crmProvider, crmId: d.account.crmId },
+                },
+                create: { workspaceId, crmProvider: d.crmProvider, ...d.account },
+                update: { name: d.account.name, domain: d.account.domain ?? null },
+              })
+            : null;
+          const fields = {
+            name: d.name,
+            stage: d.stage ?? null,
+            amount: d.amount ?? null,
+            currency: d.currency ?? null,
+            closeDate: d.closeDate ?? null,
+            ownerEmail: d.ownerEmail?.toLowerCase() ?? null,
+            ownerName: d.ownerName ?? null,
+            accountId: account?.id ?? null,
+          };
+          const before = await tx.deal.findUnique({
+            where: { workspaceId_crmProvider_crmId: { workspaceId, crmProvider: d.crmProvider, crmId: d.crmId } },
+            select: { id: true },
+          });
+          await tx.deal.upsert({
+            where: { workspaceId_crmProvider_crmId: { workspaceId, crmProvider: d.crmProvider, crmId: d.crmId } },
+            create: { workspaceId, crmProvider: d.crmProvider, crmId: d.crmId, ...fields },
+            update: fields,
+          });
+          if (!before) created++;
+        }
+        const callsLinked = await refreshDealLinks(tx, workspaceId);
+        return { created, updated: deals.length - created, callsLinked };
+      });
+    },
+  }),
+);

@@ -1,0 +1,9 @@
+import { lexicographicSortSchema } from "graphql";
+import { builder } from "../builder.js";
+import "./viewer.js";
+import "./crm.js";
+import "./deals.js";
+import "./calls.js";
+import "./search.js";
+
+export const schema = lexicographicSortSchema(builder.toSchema());

@@ -1,0 +1,198 @@
+/**
+ * One Node HTTP server: Yoga at /graphql (HTTP, SSE) and graphql-ws on the same path, both
+ * through the same envelop plugins (auth context, limits, masking, metrics, logging), plus
+ * /health, /ready, /metrics and the routes other modules mount (OAuth callback, example app).
+ */
+import { randomUUID } from "node:crypto";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { Socket } from "node:net";
+import { EnvelopArmorPlugin } from "@escape.tech/graphql-armor";
+import { usePrometheus } from "@graphql-yoga/plugin-prometheus";
+import type { ExecutionArgs, GraphQLSchema } from "graphql";
+import { useServer } from "graphql-ws/use/ws";
+import { createYoga, type Plugin, type YogaInitialContext } from "graphql-yoga";
+import { WebSocketServer } from "ws";
+import { bearer, verifyToken } from "../auth/tokens.js";
+import type { Config } from "../config.js";
+import type { Context, Services, Viewer } from "../graphql/context.js";
+import { ERROR_CODES } from "../graphql/errors.js";
+
+/** A route mounted beside GraphQL; returns false when the request is not for it. */
+export type Route = (req: IncomingMessage, res: ServerResponse) => Promise<boolean> | boolean;
+
+export interface AppOptions {
+  config: Config;
+  services: Services;
+  schema: GraphQLSchema;
+  /** Extra context each operation gets (e.g. the pubsub). */
+  extendContext?: (base: Context) => Record<string, unknown>;
+  routes?: Route[];
+}
+
+export interface App {
+  server: Server;
+  url(): string;
+  start(port?: number, host?: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+type EnvelopedRoot = {
+  execute: (args: ExecutionArgs) => ReturnType<NonNullable<Parameters<typeof useServer>[0]["execute"]>>;
+  subscribe: (args: ExecutionArgs) => ReturnType<NonNullable<Parameters<typeof useServer>[0]["subscribe"]>>;
+};
+
+type InitialContext = YogaInitialContext & {
+  connectionParams?: Record<string, unknown>;
+};
+
+async function resolveViewer(services: Services, config: Config, token: string | null): Promise<Viewer | null> {
+  if (!token) return null;
+  const claims = await verifyToken(config.jwt, token);
+  if (!claims) return null;
+  const user = await services.prisma.user.findFirst({
+    where: { id: claims.userId, workspaceId: claims.workspaceId },
+    select: { id: true, workspaceId: true, role: true, email: true },
+  });
+  return user ? { userId: user.id, workspaceId: user.workspaceId, role: user.role, email: user.email } : null;
+}
+
+function requestLogger(): Plugin {
+  return {
+    onExecute({ args }) {
+      const ctx = args.contextValue as unknown as Context;
+      const started = performance.now();
+      return {
+        onExecuteDone({ result }) {
+          const errors = "errors" in result ? (result.errors ?? []) : [];
+          ctx.log.info(
+            {
+              operation: args.operationName ?? null,
+              ms: Math.round(performance.now() - started),
+              errors: errors.map((e) => e.extensions?.code ?? "INTERNAL_SERVER_ERROR"),
+            },
+            "graphql operation",
+          );
+        },
+      };
+    },
+  };
+}
+
+export function buildApp(options: AppOptions): App {
+  const { config, services, schema } = options;
+  const yoga = createYoga<Record<string, unknown>, Context>({
+    schema,
+    graphqlEndpoint: "/graphql",
+    graphiql: !config.production,
+    landingPage: false,
+    logging: services.log.child({ component: "yoga" }),
+    maskedErrors: { maskError: undefined },
+    context: async (initial: InitialContext) => {
+      const header =
+        initial.request?.headers?.get?.("authorization") ??
+        (typeof initial.connectionParams?.authorization === "string" ? initial.connectionParams.authorization : null);
+      const requestId = initial.request?.headers?.get?.("x-request-id") ?? randomUUID();
+      const viewer = await resolveViewer(services, config, bearer(header));
+      const base: Context = {
+        ...services,
+        viewer,
+        requestId,
+        log: services.log.child({ requestId, userId: viewer?.userId, workspaceId: viewer?.workspaceId }),
+      };
+      return { ...base, ...(options.extendContext?.(base) ?? {}) };
+    },
+    plugins: [
+      EnvelopArmorPlugin({
+        maxDepth: { n: config.graphql.maxDepth, ignoreIntrospection: true },
+        costLimit: { maxCost: config.graphql.maxCost },
+        maxAliases: { n: 30 },
+        maxDirectives: { n: 30 },
+        maxTokens: { n: 4000 },
+        blockFieldSuggestion: { enabled: config.production },
+      }),
+      usePrometheus({ endpoint: "/metrics", metrics: { graphql_yoga_http_duration: true } }),
+      requestLogger(),
+    ],
+  });
+
+  const routes = options.routes ?? [];
+  const server = createServer(async (req, res) => {
+    try {
+      if (req.url === "/ready") {
+        await services.prisma.$queryRaw`SELECT 1`;
+        res.writeHead(200, { "content-type": "application/json" }).end('{"status":"ready"}');
+        return;
+      }
+      for (const route of routes) if (await route(req, res)) return;
+      await yoga(req, res);
+    } catch (error) {
+      services.log.error({ err: error, url: req.url }, "request failed");
+      if (!res.headersSent) res.writeHead(503, { "content-type": "application/json" });
+      res.end('{"status":"unavailable"}');
+    }
+  });
+
+  const wss = new WebSocketServer({ server, path: yoga.graphqlEndpoint });
+  const ws = useServer(
+    {
+      // The enveloped execute/subscribe travel in rootValue (graphql-yoga's graphql-ws recipe).
+      execute: (args) => (args.rootValue as EnvelopedRoot).execute(args),
+      subscribe: (args) => (args.rootValue as EnvelopedRoot).subscribe(args),
+      onSubscribe: async (ctx, _id, params) => {
+        const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
+          ...ctx,
+          req: ctx.extra.request,
+          socket: ctx.extra.socket,
+          params,
+          connectionParams: ctx.connectionParams,
+        });
+        const args = {
+          schema,
+          operationName: params.operationName,
+          document: parse(params.query),
+          variableValues: params.variables,
+          contextValue: await contextFactory(),
+          rootValue: { execute, subscribe },
+        };
+        const errors = validate(args.schema, args.document);
+        if (errors.length) return errors;
+        return args;
+      },
+    },
+    wss,
+  );
+
+  const sockets = new Set<Socket>();
+  server.on("connection", (socket) => {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+  });
+
+  return {
+    server,
+    url() {
+      const address = server.address();
+      if (!address || typeof address === "string") throw new Error("server is not listening");
+      return `http://${address.address === "::" ? "127.0.0.1" : address.address}:${address.port}/graphql`;
+    },
+    start(port = config.port, host = config.host) {
+      return new Promise((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(port, host, () => {
+          server.off("error", reject);
+          resolve();
+        });
+      });
+    },
+    async stop() {
+      await ws.dispose();
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const socket of sockets) socket.destroy();
+      });
+    },
+  };
+}
+
+export { ERROR_CODES };
