@@ -45,16 +45,26 @@ async function withAdmin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Creates an empty database (no migrations) on the test server. */
-export async function createEmptyDatabase(prefix = "callsync_test"): Promise<TestDatabase> {
-  return create(prefix, null);
-}
-
-/** Clones the migrated template: `CREATE DATABASE callsync_test_<random> TEMPLATE callsync_tpl_<run>`. */
-export async function createTestDatabase(): Promise<TestDatabase> {
+function templateDb(): string {
   const template = inject("templateDb");
   if (!template) throw new Error("templateDb not provided: run through vitest with test/support/global-setup.ts");
-  return create("callsync_test", template);
+  return template;
+}
+
+/** Test databases are named callsync_test_<run>_<random>: the run's teardown drops any left behind. */
+function testDbPrefix(template: string): string {
+  return `callsync_test_${template.replace(/^callsync_tpl_/, "")}`;
+}
+
+/** Creates an empty database (no migrations) on the test server. */
+export async function createEmptyDatabase(): Promise<TestDatabase> {
+  return create(testDbPrefix(templateDb()), null);
+}
+
+/** Clones the migrated template: `CREATE DATABASE callsync_test_<run>_<random> TEMPLATE callsync_tpl_<run>`. */
+export async function createTestDatabase(): Promise<TestDatabase> {
+  const template = templateDb();
+  return create(testDbPrefix(template), template);
 }
 
 async function create(prefix: string, template: string | null): Promise<TestDatabase> {
