@@ -330,7 +330,7 @@ class ClariCopilotClient implements ClariClient {
     const seen = new Set(cursor.seen);
     const fresh = listed.filter((c, i) => !(times[i] === cursor.last && seen.has(c.id)));
 
-    const directory = await this.loadDirectory();
+    const directory = fresh.length > 0 ? await this.loadDirectory() : new Map();
     const calls = await mapLimit(fresh, this.options.detailsConcurrency ?? 4, async (call) =>
       mapClariCall(call, await this.detailsFor(call), directory),
     );
