@@ -1,10 +1,11 @@
 import type { CodegenConfig } from "@graphql-codegen/cli";
 
-// Typed operations for the tests, the benchmarks and the example web client: write
-// graphql(`query …`) in those files and `npm run codegen` types it against schema/schema.graphql.
+// Typed operations for the tests, the benchmarks and the example web client: operations live
+// in *.graphql files; `npm run codegen` types them against schema/schema.graphql and exports
+// a typed document (XxxDocument) per operation from test/generated/graphql.ts.
 const config: CodegenConfig = {
   schema: "schema/schema.graphql",
-  documents: ["test/**/*.ts", "bench/**/*.ts", "web/**/*.ts", "!**/generated/**"],
+  documents: ["test/operations/**/*.graphql", "web/operations/**/*.graphql"],
   ignoreNoDocuments: true,
   generates: {
     "test/generated/": {

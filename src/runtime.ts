@@ -27,6 +27,8 @@ export interface RuntimeOptions {
   role: "start" | "serve" | "worker" | "none";
   /** Listen on this port instead of the configured one (tests use 0). */
   port?: number;
+  /** Sees every SQL statement Prisma sends (tests count them). */
+  onQuery?: (sql: string) => void;
 }
 
 export async function openRuntime(config: Config, options: RuntimeOptions): Promise<Runtime> {
@@ -43,7 +45,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
   } else {
     await ensureDatabase(databaseUrl);
   }
-  const db = openDatabase(databaseUrl, { max: embedded ? 1 : 10 });
+  const db = openDatabase(databaseUrl, { max: embedded ? 1 : 10, log: options.onQuery });
   closers.push(db.close);
   const migrated = await applyMigrations(db.pool, { migrationsDir: MIGRATIONS_DIR });
   if (migrated.applied.length > 0) log.info({ applied: migrated.applied }, "migrations applied");
