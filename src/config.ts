@@ -33,7 +33,7 @@ const env = z.object({
   CREDENTIALS_KEYS: z.string().optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   GRAPHQL_MAX_DEPTH: z.coerce.number().int().positive().default(12),
-  GRAPHQL_MAX_COST: z.coerce.number().int().positive().default(20_000),
+  GRAPHQL_MAX_COST: z.coerce.number().int().positive().default(100_000),
   SYNC_INTERVAL_MINUTES: z.coerce.number().int().positive().default(120),
   /** Run Agenda workers inside the API process (single node). */
   WORKER_IN_PROCESS: bool,
