@@ -52,6 +52,15 @@ export const GONG_QUOTA: QuotaWindow[] = [
 /** Gong returns calls and transcripts 100 per page and accepts at most 100 ids per filter we send. */
 export const GONG_BATCH_SIZE = 100;
 
+/**
+ * Spacing between two requests of one client: Gong's 3 per second plus 10 %. The shared Pacer
+ * enforces the quota in windows that start when we send, while Gong's start when a request
+ * arrives; pacing at exactly 3 per window therefore lands a 4th request in Gong's previous
+ * window now and then (observed against the simulator). Spacing requests ≥ 1/3 s apart
+ * (with headroom for network jitter) keeps every 1-second window at ≤ 3 arrivals.
+ */
+export const GONG_MIN_INTERVAL_MS = Math.ceil((1000 / 3) * 1.1);
+
 export function createGongPacer(options: PacerOptions & { quota?: QuotaWindow[] } = {}): Pacer {
   const { quota, ...rest } = options;
   return new Pacer("gong", quota ?? GONG_QUOTA, rest);
@@ -154,6 +163,29 @@ export interface GongClientOptions {
   maxInlineWaitMs?: number;
   onWait?: (reason: "RATE_LIMIT" | "RETRY", untilMs: number) => void;
   fetch?: typeof fetch;
+  /** Minimum ms between two requests of this client (default GONG_MIN_INTERVAL_MS; 0 = off). */
+  minIntervalMs?: number;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The shared pacer, preceded by this client's own spacing of requests (see GONG_MIN_INTERVAL_MS). */
+function spaced(pacer: Pacer, intervalMs: number): Pacer {
+  if (intervalMs <= 0) return pacer;
+  let nextAt = 0;
+  return new Proxy(pacer, {
+    get(target, prop) {
+      if (prop === "take")
+        return async (key: string, cost?: number) => {
+          const at = Math.max(Date.now(), nextAt);
+          nextAt = at + intervalMs;
+          if (at > Date.now()) await sleep(at - Date.now());
+          await target.take(key, cost);
+        };
+      const value: unknown = Reflect.get(target, prop, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
 }
 
 function authorize(credentials: ProviderCredentials): Record<string, string> {
@@ -172,7 +204,7 @@ function chunks<T>(items: T[], size: number): T[][] {
 
 export function createGongClient(options: GongClientOptions): CallProviderClient {
   const http = new ProviderHttp({
-    pacer: options.pacer,
+    pacer: spaced(options.pacer, options.minIntervalMs ?? GONG_MIN_INTERVAL_MS),
     paceKey: options.paceKey,
     session: options.session,
     authorize,
@@ -199,7 +231,17 @@ export function createGongClient(options: GongClientOptions): CallProviderClient
     try {
       return await http.json({ method, url: `${await base()}${path}`, schema, ...extra });
     } catch (e) {
-      throw finalizeGongError(e);
+      const final = finalizeGongError(e);
+      if (
+        final instanceof ProviderError &&
+        final.code === "AUTH_FAILED" &&
+        (await options.session.current()).kind === "apiKey"
+      )
+        throw new ProviderError("INVALID_API_CREDENTIALS", "Gong rejected the access key", {
+          ...final.details,
+          cause: final,
+        });
+      throw final;
     }
   }
 

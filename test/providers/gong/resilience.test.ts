@@ -1,0 +1,117 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { ProviderError } from "../../../src/providers/errors.js";
+import { createGongPacer, GONG_MIN_INTERVAL_MS } from "../../../src/providers/gong/client.js";
+import type { GongCallData } from "../../../src/providers/gong/schemas.js";
+import { GONG_SIM_QUOTA } from "../../../src/simulators/gong/server.js";
+import { type Harness, harness } from "./support.js";
+
+let h: Harness;
+afterEach(() => h?.close());
+
+const failure = async (p: Promise<unknown>) => {
+  const e = await p.then(
+    () => null,
+    (err: unknown) => err,
+  );
+  expect(e).toBeInstanceOf(ProviderError);
+  return e as ProviderError;
+};
+
+describe("Gong: rate limits", () => {
+  it("a 429 carries Retry-After seconds; the client waits that long, then succeeds", async () => {
+    h = await harness();
+    h.sim.behaviours.quota = [{ points: 1, duration: 1 }];
+    const waits: number[] = [];
+    const client = h.newClient({
+      onWait: (reason, until) => reason === "RATE_LIMIT" && waits.push(until - Date.now()),
+    });
+    await client.verify();
+    const started = Date.now();
+    await client.verify(); // over the simulator's 1/s
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+    const statuses = h.sim.log.entries.map((r) => r.status);
+    expect(statuses).toEqual([200, 429, 200]);
+    expect(waits).toHaveLength(1);
+    expect(waits[0]).toBeGreaterThan(500);
+  });
+
+  it("the simulator's 429 is Gong's: Retry-After in integer seconds and an {requestId, errors} body", async () => {
+    h = await harness();
+    h.sim.behaviours.quota = [{ points: 1, duration: 30 }];
+    const auth = h.session.credentials.kind === "oauth" ? h.session.credentials.accessToken : "";
+    await fetch(`${h.sim.url}/v2/workspaces`, { headers: { authorization: `Bearer ${auth}` } });
+    const res = await fetch(`${h.sim.url}/v2/workspaces`, { headers: { authorization: `Bearer ${auth}` } });
+    expect(res.status).toBe(429);
+    expect(res.headers.get("retry-after")).toMatch(/^\d+$/);
+    expect(await res.json()).toMatchObject({ requestId: expect.any(String), errors: [expect.any(String)] });
+  });
+
+  it("a Retry-After longer than the inline wait surfaces as RATE_LIMITED with retryAt", async () => {
+    h = await harness({ client: { maxInlineWaitMs: 1_000 } });
+    h.sim.behaviours.quota = [{ points: 1, duration: 30 }];
+    await h.client.verify();
+    const before = Date.now();
+    const e = await failure(h.client.verify());
+    expect(e.code).toBe("RATE_LIMITED");
+    expect(e.details.retryAt).toBeGreaterThanOrEqual(before + 28_000);
+  });
+
+  it("at Gong's documented 3 requests per second, the client's pacing and spacing never draw a 429", async () => {
+    h = await harness();
+    h.sim.behaviours.quota = GONG_SIM_QUOTA;
+    const client = h.newClient({
+      pacer: createGongPacer({ prefix: `t${Date.now()}` }),
+      paceKey: "paced",
+      minIntervalMs: GONG_MIN_INTERVAL_MS,
+    });
+    const started = Date.now();
+    for (let i = 0; i < 7; i++) await client.verify();
+    expect(h.sim.log.count((r) => r.status === 429)).toBe(0);
+    expect(h.sim.log.count()).toBe(7);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(6 * GONG_MIN_INTERVAL_MS - 5);
+  });
+});
+
+describe("Gong: transient failures", () => {
+  it("a burst of 5xx answers is retried with backoff and the page still arrives", async () => {
+    h = await harness();
+    h.sim.behaviours.failNext(1, 500);
+    h.sim.behaviours.failNext(1, 503);
+    const users = await h.client.listUsers();
+    expect(users).toHaveLength(4);
+    expect(h.sim.log.entries.map((r) => r.status)).toEqual([500, 503, 200]);
+  });
+
+  it("a failure that outlasts the attempts is PROVIDER_UNAVAILABLE (TRANSIENT)", async () => {
+    h = await harness({ client: { attempts: 2 } });
+    h.sim.behaviours.failNext(2, 500);
+    const e = await failure(h.client.listUsers());
+    expect(e).toMatchObject({ code: "PROVIDER_UNAVAILABLE", kind: "TRANSIENT" });
+    expect(e.message).toContain("Internal server error occurred");
+  });
+
+  it("a request Gong never answers times out → PROVIDER_TIMEOUT (TRANSIENT)", async () => {
+    h = await harness({ client: { timeoutMs: 100, attempts: 1 } });
+    h.sim.behaviours.hangNext = 1;
+    const e = await failure(h.client.verify());
+    expect(e).toMatchObject({ code: "PROVIDER_TIMEOUT", kind: "TRANSIENT" });
+  });
+
+  it("a hang is retried like any transient failure", async () => {
+    h = await harness({ client: { timeoutMs: 100, attempts: 2 } });
+    h.sim.behaviours.hangNext = 1;
+    await expect(h.client.verify()).resolves.toMatchObject({ accountId: expect.any(String) });
+  });
+
+  it("an answer of the wrong shape is BAD_RESPONSE (PERMANENT), not retried", async () => {
+    h = await harness();
+    const broken = structuredClone(h.sim.dataset.calls[0]!) as GongCallData & { metaData: { started?: unknown } };
+    broken.metaData.started = 12;
+    broken.metaData.id = "1234567890123456789";
+    h.sim.dataset.calls.push(broken);
+    h.sim.log.clear();
+    const e = await failure(h.client.fetchCalls(["1234567890123456789"]));
+    expect(e).toMatchObject({ code: "BAD_RESPONSE", kind: "PERMANENT" });
+    expect(h.sim.log.count()).toBe(1);
+  });
+});
