@@ -177,8 +177,8 @@ describe("Gong: fetchCalls (transcript follow-ups)", () => {
     expect(calls.map((c) => c.providerCallId).sort()).toEqual([...ids].sort());
     expect(calls.every((c) => c.readiness === "READY")).toBe(true);
     expect(h.sim.log.count()).toBe(2);
-    expect((h.sim.log.find(isExtensive)[0]?.body as { filter: unknown }).filter).toEqual({
-      callIds: [...ids, "999999999999999999"],
+    expect(h.sim.log.find(isExtensive)[0]?.body).toMatchObject({
+      filter: { callIds: [...ids, "999999999999999999"] },
     });
   });
 

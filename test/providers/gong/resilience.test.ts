@@ -105,9 +105,9 @@ describe("Gong: transient failures", () => {
 
   it("an answer of the wrong shape is BAD_RESPONSE (PERMANENT), not retried", async () => {
     h = await harness();
-    const broken = structuredClone(h.sim.dataset.calls[0]!) as GongCallData & { metaData: { started?: unknown } };
-    broken.metaData.started = 12;
+    const broken: GongCallData = structuredClone(h.sim.dataset.calls[0]!);
     broken.metaData.id = "1234567890123456789";
+    broken.content = { ...broken.content, brief: 42 as unknown as string }; // Gong promises a string
     h.sim.dataset.calls.push(broken);
     h.sim.log.clear();
     const e = await failure(h.client.fetchCalls(["1234567890123456789"]));
