@@ -17,7 +17,7 @@
  * server state, so it never expires and resumes hours later in another process.
  */
 import { z } from "zod";
-import { type ProviderErrorCode, parseRetryAfter, ProviderError } from "../errors.js";
+import { ProviderError, type ProviderErrorCode, parseRetryAfter } from "../errors.js";
 import { type HttpResponseInfo, ProviderHttp } from "../http.js";
 import { Pacer, type PacerOptions, type QuotaWindow } from "../pacer.js";
 import type {
@@ -309,7 +309,12 @@ class SalesloftClient implements CallProviderClient {
       nextCursor =
         last === cursor.after
           ? // The whole page shares one instant: step to the next page of that instant.
-            encodeSalesloftCursor({ v: 1, after: last, skip: [...skip, ...fresh.map((c) => c.id)], page: cursor.page + 1 })
+            encodeSalesloftCursor({
+              v: 1,
+              after: last,
+              skip: [...skip, ...fresh.map((c) => c.id)],
+              page: cursor.page + 1,
+            })
           : encodeSalesloftCursor({
               v: 1,
               after: last,
@@ -340,13 +345,26 @@ class SalesloftClient implements CallProviderClient {
     const full = fetched.map((f) => f.conversation);
     const [sentences, opportunities, accounts, people, cdrs, usersByEmail] = await Promise.all([
       mapLimit(full, this.concurrency, async (c) => (c.transcription?.id ? this.sentences(c.transcription.id) : null)),
-      this.lookup("opportunities", full.map((c) => c.opportunity?.id)),
-      this.lookup("accounts", full.map((c) => c.account?.id)),
-      this.lookup("people", full.map((c) => c.person?.id)),
-      this.lookup("call_data_records", full.map((c) => c.call_id)),
+      this.lookup(
+        "opportunities",
+        full.map((c) => c.opportunity?.id),
+      ),
+      this.lookup(
+        "accounts",
+        full.map((c) => c.account?.id),
+      ),
+      this.lookup(
+        "people",
+        full.map((c) => c.person?.id),
+      ),
+      this.lookup(
+        "call_data_records",
+        full.map((c) => c.call_id),
+      ),
       this.directory(),
     ]);
-    if (owner?.email && !usersByEmail.has(owner.email.toLowerCase())) usersByEmail.set(owner.email.toLowerCase(), owner);
+    if (owner?.email && !usersByEmail.has(owner.email.toLowerCase()))
+      usersByEmail.set(owner.email.toLowerCase(), owner);
     return full.map((c, i) => {
       const bundle: ConversationBundle = {
         conversation: c,

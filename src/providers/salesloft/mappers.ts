@@ -35,7 +35,15 @@ import type {
 } from "./schemas.js";
 
 export const DEFAULT_CONVERSATION_URL_TEMPLATE = "https://app.salesloft.com/app/conversations/{id}";
-export const DEFAULT_COMPLETED_STATUSES = ["completed", "complete", "done", "ready", "success", "succeeded", "finished"];
+export const DEFAULT_COMPLETED_STATUSES = [
+  "completed",
+  "complete",
+  "done",
+  "ready",
+  "success",
+  "succeeded",
+  "finished",
+];
 export const DEFAULT_FAILED_STATUSES = ["failed", "failure", "error", "errored"];
 /** Platforms that record meetings rather than phone calls. */
 export const MEETING_PLATFORMS = ["zoom", "teams", "microsoft_teams", "google_meet", "meet", "webex", "gotomeeting"];
@@ -167,7 +175,13 @@ export function mapParticipants(bundle: ConversationBundle, segments: Transcript
     if (email ? seenEmails.has(email.toLowerCase()) : !name || seenNames.has(name.toLowerCase())) continue;
     if (email) seenEmails.add(email.toLowerCase());
     const user = resolve(email);
-    people.push({ name, email, isInternal: user !== null, speakerId: null, providerUserId: user?.providerUserId ?? null });
+    people.push({
+      name,
+      email,
+      isInternal: user !== null,
+      speakerId: null,
+      providerUserId: user?.providerUserId ?? null,
+    });
   }
   // Every segment must resolve to a participant: speakers the attendee list does not name
   // (e.g. `/extensive` unavailable) become anonymous participants.

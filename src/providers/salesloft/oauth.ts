@@ -127,6 +127,7 @@ export function classifyTokenError(e: unknown): ProviderError {
       });
     return new ProviderError("BAD_RESPONSE", `Salesloft token endpoint answered ${status}`, { status, cause: e });
   }
-  if (e instanceof TypeError) return new ProviderError("PROVIDER_UNAVAILABLE", "Could not reach Salesloft", { cause: e });
+  if (e instanceof TypeError)
+    return new ProviderError("PROVIDER_UNAVAILABLE", "Could not reach Salesloft", { cause: e });
   return new ProviderError("BAD_RESPONSE", e instanceof Error ? e.message : String(e), { cause: e });
 }

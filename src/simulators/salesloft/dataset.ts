@@ -262,7 +262,9 @@ export function generateSalesloftDataset(scenario: Scenario, options: SalesloftG
         call_id: callId,
         account: account ? { id: String(account.id), _href: `${API}/accounts/${account.id}` } : null,
         person: person ? { id: String(person.id), _href: `${API}/people/${person.id}` } : null,
-        opportunity: opportunity ? { id: String(opportunity.id), _href: `${API}/opportunities/${opportunity.id}` } : null,
+        opportunity: opportunity
+          ? { id: String(opportunity.id), _href: `${API}/opportunities/${opportunity.id}` }
+          : null,
         recording: { id: uuid(rand), _href: `${API}/conversations/${id}/recording` },
         transcription: { id: transcriptionId, _href: `${API}/transcriptions/${transcriptionId}` },
         transcription_sentences: { id: transcriptionId, _href: `${API}/transcriptions/${transcriptionId}/sentences` },

@@ -351,8 +351,7 @@ function route(
         dataset.users,
         query,
         paging,
-        (u) =>
-          (active === null || String(u.active ?? true) === active) && (guids === null || guids.includes(u.guid)),
+        (u) => (active === null || String(u.active ?? true) === active) && (guids === null || guids.includes(u.guid)),
       );
     }
     case "opportunities":

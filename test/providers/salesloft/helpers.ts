@@ -40,7 +40,7 @@ export function oauthFor(sim: SalesloftSimulator): OAuthFlow {
 }
 
 /** Follows the authorize page like a browser would and returns the callback URL. */
-export async function authorize(sim: SalesloftSimulator, flow: OAuthFlow, state = "st-1"): Promise<URL> {
+export async function authorize(flow: OAuthFlow, state = "st-1"): Promise<URL> {
   const res = await fetch(flow.authorizeUrl({ state, redirectUri: REDIRECT_URI }), { redirect: "manual" });
   const location = res.headers.get("location");
   if (res.status !== 302 || !location) throw new Error(`authorize answered ${res.status}`);
@@ -49,7 +49,7 @@ export async function authorize(sim: SalesloftSimulator, flow: OAuthFlow, state 
 
 export async function connect(sim: SalesloftSimulator): Promise<MemorySession> {
   const flow = oauthFor(sim);
-  const callback = await authorize(sim, flow);
+  const callback = await authorize(flow);
   const code = callback.searchParams.get("code");
   if (!code) throw new Error("no code");
   return new MemorySession(await flow.exchangeCode({ code, redirectUri: REDIRECT_URI }), flow);

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { generateSalesloftDataset } from "../../../src/simulators/salesloft/dataset.js";
 import { defaultScenario } from "../../../src/simulators/scenario.js";
-import { type Harness, harness, requests } from "./helpers.js";
+import { type Harness, harness } from "./helpers.js";
 
 let h: Harness;
 afterEach(async () => h?.close());

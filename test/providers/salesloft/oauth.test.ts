@@ -37,7 +37,7 @@ describe("Salesloft OAuth", () => {
       accountsBaseUrl: sim.url,
       now: () => 1_000_000,
     });
-    const callback = await authorize(sim, flow, "state-42");
+    const callback = await authorize(flow, "state-42");
     expect(callback.searchParams.get("state")).toBe("state-42");
     expect(callback.searchParams.get("context")).toBeTruthy();
     const creds = await flow.exchangeCode({ code: callback.searchParams.get("code") ?? "", redirectUri: REDIRECT_URI });
@@ -55,7 +55,7 @@ describe("Salesloft OAuth", () => {
   it("a code can be used once: the second exchange is AUTH_FAILED", async () => {
     sim = await startSalesloftSimulator();
     const flow = oauthFor(sim);
-    const code = (await authorize(sim, flow)).searchParams.get("code") ?? "";
+    const code = (await authorize(flow)).searchParams.get("code") ?? "";
     await flow.exchangeCode({ code, redirectUri: REDIRECT_URI });
     const e = await rejection(flow.exchangeCode({ code, redirectUri: REDIRECT_URI }));
     expect(e.code).toBe("AUTH_FAILED");
@@ -65,7 +65,7 @@ describe("Salesloft OAuth", () => {
   it("refresh rotates the refresh token, and reusing the old one is invalid_grant → AUTH_FAILED", async () => {
     sim = await startSalesloftSimulator();
     const flow = oauthFor(sim);
-    const code = (await authorize(sim, flow)).searchParams.get("code") ?? "";
+    const code = (await authorize(flow)).searchParams.get("code") ?? "";
     const first = await flow.exchangeCode({ code, redirectUri: REDIRECT_URI });
     const second = await flow.refresh(first.refreshToken ?? "");
     expect(second.refreshToken).not.toBe(first.refreshToken);
@@ -95,9 +95,9 @@ describe("Salesloft OAuth", () => {
     sim = await startSalesloftSimulator();
     const flow = oauthFor(sim);
     sim.oauth.nextConsent = "deny";
-    const denied = await authorize(sim, flow);
+    const denied = await authorize(flow);
     sim.oauth.nextConsent = "forbidden";
-    const forbidden = await authorize(sim, flow);
+    const forbidden = await authorize(flow);
     const classify = (u: URL) =>
       classifyAuthorizeError(u.searchParams.get("error") ?? "", u.searchParams.get("error_description") ?? undefined);
     expect(denied.searchParams.get("code")).toBeNull();

@@ -8,7 +8,11 @@ let h: Harness;
 afterEach(async () => h?.close());
 
 const oneUser = (callsPerUser: number) =>
-  defaultScenario({ users: [{ email: "sam@acme.test", firstName: "Sam", lastName: "Seller" }], callsPerUser, segmentsPerCall: 2 });
+  defaultScenario({
+    users: [{ email: "sam@acme.test", firstName: "Sam", lastName: "Seller" }],
+    callsPerUser,
+    segmentsPerCall: 2,
+  });
 
 async function drain(client: Harness["client"], user: ProviderUser, window: { fromMs: number; toMs: number }) {
   const calls: CallRecord[] = [];
@@ -40,7 +44,10 @@ describe("Salesloft pagination", () => {
     const scenario = oneUser(230);
     h = await harness({ dataset: generateSalesloftDataset(scenario) });
     const [user] = await h.client.listUsers();
-    const { calls, cursors } = await drain(h.client, user as ProviderUser, { fromMs: scenario.fromMs, toMs: Date.now() });
+    const { calls, cursors } = await drain(h.client, user as ProviderUser, {
+      fromMs: scenario.fromMs,
+      toMs: Date.now(),
+    });
     expect(calls).toHaveLength(230);
     expect(new Set(calls.map((c) => c.providerCallId)).size).toBe(230);
     expect(cursors.at(-1)).toBeNull();
