@@ -8,6 +8,7 @@ import type PrismaTypes from "../generated/pothos-types.js";
 import { getDatamodel } from "../generated/pothos-types.js";
 import type { Context } from "./context.js";
 import { appError } from "./errors.js";
+import { decodeNodeGlobalId } from "./ids.js";
 
 export const builder = new SchemaBuilder<{
   Context: Context;
@@ -42,6 +43,8 @@ export const builder = new SchemaBuilder<{
   relay: {
     clientMutationId: "omit",
     cursorType: "String",
+    // Malformed, unknown-type and non-UUID ids answer null like unknown ids (see ids.ts).
+    decodeGlobalID: decodeNodeGlobalId,
     nodeQueryOptions: { authScopes: { member: true } },
     nodesQueryOptions: { authScopes: { member: true } },
   },

@@ -118,6 +118,8 @@ const TranscriptType = builder.prismaObject("Call", {
 
 export const CallType = builder.prismaNode("Call", {
   id: { field: "id" },
+  // A missing or foreign id resolves node(id) to null (the default, findUniqueOrThrow, would fail).
+  nullable: true,
   findUnique: (id, ctx) => ({ id, workspaceId: viewerWorkspace(ctx) }),
   fields: (t) => ({
     provider: t.expose("provider", { type: CallProviderEnum }),

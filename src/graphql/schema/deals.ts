@@ -10,6 +10,8 @@ import { CrmProviderEnum } from "./crm.js";
 
 export const AccountType = builder.prismaNode("Account", {
   id: { field: "id" },
+  // A missing or foreign id resolves node(id) to null (the default, findUniqueOrThrow, would fail).
+  nullable: true,
   findUnique: (id, ctx) => ({ id, workspaceId: viewerWorkspace(ctx) }),
   fields: (t) => ({
     crmProvider: t.expose("crmProvider", { type: CrmProviderEnum }),
@@ -22,6 +24,8 @@ export const AccountType = builder.prismaNode("Account", {
 
 export const DealType = builder.prismaNode("Deal", {
   id: { field: "id" },
+  // A missing or foreign id resolves node(id) to null (the default, findUniqueOrThrow, would fail).
+  nullable: true,
   findUnique: (id, ctx) => ({ id, workspaceId: viewerWorkspace(ctx) }),
   fields: (t) => ({
     crmProvider: t.expose("crmProvider", { type: CrmProviderEnum }),

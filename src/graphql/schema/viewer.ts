@@ -5,6 +5,8 @@ export const RoleEnum = builder.enumType("Role", { values: ["ADMIN", "MEMBER"] a
 
 export const UserType = builder.prismaNode("User", {
   id: { field: "id" },
+  // A missing or foreign id resolves node(id) to null (the default, findUniqueOrThrow, would fail).
+  nullable: true,
   findUnique: (id, ctx) => ({ id, workspaceId: viewerWorkspace(ctx) }),
   fields: (t) => ({
     email: t.exposeString("email"),
@@ -15,6 +17,8 @@ export const UserType = builder.prismaNode("User", {
 
 export const WorkspaceType = builder.prismaNode("Workspace", {
   id: { field: "id" },
+  // A missing or foreign id resolves node(id) to null (the default, findUniqueOrThrow, would fail).
+  nullable: true,
   findUnique: (id, ctx) => ({ id, AND: [{ id: viewerWorkspace(ctx) }] }),
   fields: (t) => ({
     name: t.exposeString("name"),
