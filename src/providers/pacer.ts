@@ -95,7 +95,9 @@ export class Pacer {
 
   async blockedUntil(key: string): Promise<number | null> {
     const res = await this.blocker.get(key);
-    if (!res || res.consumedPoints <= 1) return null;
+    // An expired block can still be in memory until its cleanup timer runs; treating it as a
+    // block of 0 ms made `take` spin on microtasks and starve that very timer (a hang).
+    if (!res || res.consumedPoints <= 1 || res.msBeforeNext <= 0) return null;
     return Date.now() + res.msBeforeNext;
   }
 
