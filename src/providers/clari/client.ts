@@ -109,16 +109,27 @@ export function nextClariWeeklyReset(now: number): number {
 const sha = (text: string) => createHash("sha256").update(text).digest("hex").slice(0, 16);
 const iso = (ms: number) => new Date(ms).toISOString();
 
+/**
+ * Runs `fn` over `items`, at most `limit` at a time, keeping order. After a failure no new item
+ * starts, and the first error is thrown only once the requests in flight have settled, so a
+ * failed page leaves nothing running behind it.
+ */
 async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
   const results: R[] = new Array(items.length);
   let next = 0;
+  let failure: { error: unknown } | null = null;
   const worker = async () => {
-    while (next < items.length) {
+    while (next < items.length && failure === null) {
       const i = next++;
-      results[i] = await fn(items[i] as T);
+      try {
+        results[i] = await fn(items[i] as T);
+      } catch (error) {
+        failure ??= { error };
+      }
     }
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (failure !== null) throw (failure as { error: unknown }).error;
   return results;
 }
 
