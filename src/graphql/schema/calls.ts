@@ -2,7 +2,7 @@ import type { Prisma } from "../../generated/prisma/client.js";
 import { builder } from "../builder.js";
 import { viewerWorkspace } from "../context.js";
 import { badInput } from "../errors.js";
-import { localId } from "../ids.js";
+import { checkCursor, localId } from "../ids.js";
 
 export const CallProviderEnum = builder.enumType("CallProvider", {
   values: ["GONG", "SALESLOFT", "CLARI_COPILOT"] as const,
@@ -169,12 +169,14 @@ builder.queryFields((t) => ({
     description: "Calls of the workspace, newest first.",
     args: { filter: t.arg({ type: CallFilter, required: false }) },
     totalCount: (_parent, args, ctx) => ctx.prisma.call.count({ where: callWhere(viewerWorkspace(ctx), args.filter) }),
-    resolve: (query, _root, args, ctx) =>
-      ctx.prisma.call.findMany({
+    resolve: (query, _root, args, ctx) => {
+      checkCursor(query, args);
+      return ctx.prisma.call.findMany({
         ...query,
         where: callWhere(viewerWorkspace(ctx), args.filter),
         orderBy: [{ startedAt: "desc" }, { id: "desc" }],
-      }),
+      });
+    },
   }),
   call: t.prismaField({
     type: "Call",

@@ -4,7 +4,7 @@ import type { Prisma } from "../../generated/prisma/client.js";
 import { builder } from "../builder.js";
 import { viewerWorkspace } from "../context.js";
 import { badInput } from "../errors.js";
-import { localId } from "../ids.js";
+import { checkCursor, localId } from "../ids.js";
 import { parseInput } from "../validation.js";
 import { CrmProviderEnum } from "./crm.js";
 
@@ -90,6 +90,7 @@ builder.queryFields((t) => ({
       orderBy: t.arg({ type: DealOrder, required: false }),
     },
     resolve: (query, _root, args, ctx) => {
+      checkCursor(query, args);
       const direction = args.orderBy?.direction === "ASC" ? "asc" : "desc";
       const column = sortColumn[args.orderBy?.field ?? "UPDATED_AT"];
       return ctx.prisma.deal.findMany({
