@@ -167,6 +167,9 @@ export interface GongClientOptions {
   minIntervalMs?: number;
 }
 
+/** Access tokens closer than this to their expiry are refreshed before use. */
+const REFRESH_AHEAD_MS = 60_000;
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The shared pacer, preceded by this client's own spacing of requests (see GONG_MIN_INTERVAL_MS). */
@@ -222,6 +225,13 @@ export function createGongClient(options: GongClientOptions): CallProviderClient
     return url.replace(/\/+$/, "");
   }
 
+  /** Refreshes ahead of a known expiry, so a sync does not spend a 401 round trip on it. */
+  async function ensureFresh(): Promise<void> {
+    const credentials = await options.session.current();
+    if (credentials.kind === "oauth" && credentials.expiresAt !== null && credentials.refreshToken)
+      if (credentials.expiresAt - Date.now() < REFRESH_AHEAD_MS) await options.session.refresh(credentials);
+  }
+
   async function request<S extends z.ZodType>(
     method: "GET" | "POST",
     path: string,
@@ -229,6 +239,7 @@ export function createGongClient(options: GongClientOptions): CallProviderClient
     extra: { query?: Record<string, string | undefined>; json?: unknown } = {},
   ): Promise<z.infer<S> | null> {
     try {
+      await ensureFresh();
       return await http.json({ method, url: `${await base()}${path}`, schema, ...extra });
     } catch (e) {
       const final = finalizeGongError(e);

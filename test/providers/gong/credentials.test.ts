@@ -41,6 +41,18 @@ describe("Gong: credentials during a sync", () => {
     ]);
   });
 
+  it("an access token about to expire is refreshed before use, without a 401 round trip", async () => {
+    h = await harness();
+    if (h.session.credentials.kind !== "oauth") throw new Error("oauth expected");
+    h.session.credentials = { ...h.session.credentials, expiresAt: Date.now() + 5_000 };
+    await h.client.listUsers();
+    expect(h.session.refreshes).toBe(1);
+    expect(h.sim.log.entries.map((r) => [r.path, r.status])).toEqual([
+      ["/oauth2/generate-customer-token", 200],
+      ["/v2/users", 200],
+    ]);
+  });
+
   it("revoked credentials → AUTH_FAILED (RECONNECT_NEEDED)", async () => {
     h = await harness();
     h.sim.oauth.revokeAll();
