@@ -51,7 +51,7 @@ export const gongCallBasicData = z.looseObject({
   title: text,
   scheduled: text,
   /** ISO-8601 with Z or an offset. */
-  started: z.string(),
+  started: z.string().refine((v) => !Number.isNaN(Date.parse(v)), "started must be an ISO-8601 date-time"),
   /** seconds */
   duration: z.number().nullish(),
   primaryUserId: text,

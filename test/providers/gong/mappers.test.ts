@@ -261,6 +261,12 @@ describe("Gong mapping rules", () => {
     expect(mapCall(c, null).actionItems).toEqual([{ text: "Send the deck", ownerSpeakerId: null, ownerName: null }]);
   });
 
+  it("an unreadable start time is refused at the boundary (the page becomes BAD_RESPONSE, not a NaN record)", () => {
+    const raw = fixture<{ metaData: Record<string, unknown> }>("extensive-call.json");
+    raw.metaData.started = "yesterday";
+    expect(gongCallData.safeParse(raw).success).toBe(false);
+  });
+
   it("a call without duration has no end", () => {
     const c = call();
     c.metaData.duration = null;
