@@ -35,6 +35,11 @@ const env = z.object({
   GRAPHQL_MAX_DEPTH: z.coerce.number().int().positive().default(12),
   GRAPHQL_MAX_COST: z.coerce.number().int().positive().default(100_000),
   SYNC_INTERVAL_MINUTES: z.coerce.number().int().positive().default(120),
+  /** A job whose worker stopped touching it for this long is taken over by another worker. */
+  JOB_LOCK_LIFETIME_MS: z.coerce.number().int().positive().default(60_000),
+  JOB_PROCESS_EVERY_MS: z.coerce.number().int().positive().default(2_000),
+  /** Name of this process in job locks and logs. */
+  WORKER_NAME: z.string().optional(),
   /** Run Agenda workers inside the API process (single node). */
   WORKER_IN_PROCESS: bool,
   GONG_CLIENT_ID: z.string().optional(),
@@ -92,6 +97,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
     logLevel: e.LOG_LEVEL,
     graphql: { maxDepth: e.GRAPHQL_MAX_DEPTH, maxCost: e.GRAPHQL_MAX_COST },
     syncIntervalMinutes: e.SYNC_INTERVAL_MINUTES,
+    jobs: {
+      lockLifetimeMs: e.JOB_LOCK_LIFETIME_MS,
+      processEveryMs: e.JOB_PROCESS_EVERY_MS,
+      workerName: e.WORKER_NAME ?? `callsync-${process.pid}`,
+    },
     workerInProcess: e.WORKER_IN_PROCESS ?? true,
     providers: {
       gong: {

@@ -3,14 +3,22 @@
  * migrations → services → HTTP server and/or workers. `close()` stops them in reverse order.
  */
 import { fileURLToPath } from "node:url";
+import { Redis } from "ioredis";
 import type { Config } from "./config.js";
 import { type DbHandle, openDatabase } from "./db/client.js";
 import { startEmbeddedPostgres } from "./db/embedded.js";
 import { applyMigrations, ensureDatabase } from "./db/migrate.js";
+import { createEventBus } from "./events/pubsub.js";
 import type { Services } from "./graphql/context.js";
 import { schema } from "./graphql/schema/index.js";
+import { CredentialCipher } from "./integrations/crypto.js";
+import { oauthCallbackRoute } from "./integrations/oauth-route.js";
+import { createProviderRegistry } from "./integrations/providers.js";
+import { Wizard } from "./integrations/wizard.js";
+import { createJobs, type Jobs } from "./jobs/queue.js";
 import { createLogger, type Logger } from "./logger.js";
-import { type App, buildApp } from "./server/app.js";
+import { type App, buildApp, type Route } from "./server/app.js";
+import { type EngineSettings, SyncEngine } from "./sync/engine.js";
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL("../prisma/migrations", import.meta.url));
 
@@ -19,6 +27,8 @@ export interface Runtime {
   db: DbHandle;
   log: Logger;
   services: Services;
+  engine: SyncEngine;
+  jobs: Jobs;
   app: App | null;
   close(): Promise<void>;
 }
@@ -29,6 +39,10 @@ export interface RuntimeOptions {
   port?: number;
   /** Sees every SQL statement Prisma sends (tests count them). */
   onQuery?: (sql: string) => void;
+  /** Sync engine tuning (tests shorten delays). */
+  engine?: Partial<EngineSettings>;
+  /** Routes mounted beside GraphQL (the example app). */
+  routes?: Route[];
 }
 
 export async function openRuntime(config: Config, options: RuntimeOptions): Promise<Runtime> {
@@ -50,10 +64,52 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
   const migrated = await applyMigrations(db.pool, { migrationsDir: MIGRATIONS_DIR });
   if (migrated.applied.length > 0) log.info({ applied: migrated.applied }, "migrations applied");
 
-  const services: Services = { prisma: db.prisma, log };
+  const bus = createEventBus(config.redisUrl);
+  closers.push(bus.close);
+  const redis = config.redisUrl ? new Redis(config.redisUrl) : null;
+  if (redis) closers.push(async () => void redis.disconnect());
+  const providers = createProviderRegistry(config.providers, { redis });
+  const cipher = new CredentialCipher(config.credentialKeys);
+  const jobs = await createJobs({
+    pool: db.pool,
+    embedded,
+    log: log.child({ component: "jobs" }),
+    name: config.jobs.workerName,
+    lockLifetimeMs: config.jobs.lockLifetimeMs,
+    processEveryMs: config.jobs.processEveryMs,
+  });
+  closers.push(jobs.stop);
+  const engine = new SyncEngine({
+    prisma: db.prisma,
+    log: log.child({ component: "sync" }),
+    pubsub: bus.pubsub,
+    cipher,
+    providers,
+    queue: jobs.queue,
+    settings: options.engine,
+  });
+  const wizard = new Wizard({
+    prisma: db.prisma,
+    cipher,
+    providers,
+    engine,
+    queue: jobs.queue,
+    pubsub: bus.pubsub,
+    log: log.child({ component: "integrations" }),
+    config,
+  });
+  const services: Services = { prisma: db.prisma, log, pubsub: bus.pubsub, wizard, providers };
+  const works = options.role === "worker" || (options.role !== "none" && config.workerInProcess);
+  if (works) await jobs.startWorking(engine);
+
   let app: App | null = null;
   if (options.role === "start" || options.role === "serve") {
-    app = buildApp({ config, services, schema });
+    app = buildApp({
+      config,
+      services,
+      schema,
+      routes: [oauthCallbackRoute(wizard, config.oauthResultUrl), ...(options.routes ?? [])],
+    });
     await app.start(options.port ?? config.port);
     closers.push(() => app!.stop());
     log.info({ url: app.url() }, "GraphQL ready");
@@ -64,6 +120,8 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
     db,
     log,
     services,
+    engine,
+    jobs,
     app,
     async close() {
       for (const close of closers.reverse()) await close();

@@ -1,5 +1,8 @@
 import type { Db } from "../db/client.js";
+import type { PubSub } from "../events/pubsub.js";
 import type { Role } from "../generated/prisma/enums.js";
+import type { ProviderRegistry } from "../integrations/providers.js";
+import type { Wizard } from "../integrations/wizard.js";
 import type { Logger } from "../logger.js";
 
 export interface Viewer {
@@ -13,6 +16,9 @@ export interface Viewer {
 export interface Services {
   prisma: Db;
   log: Logger;
+  pubsub: PubSub;
+  wizard: Wizard;
+  providers: ProviderRegistry;
 }
 
 export interface Context extends Services {

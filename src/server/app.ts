@@ -15,7 +15,7 @@ import { WebSocketServer } from "ws";
 import { bearer, verifyToken } from "../auth/tokens.js";
 import type { Config } from "../config.js";
 import type { Context, Services, Viewer } from "../graphql/context.js";
-import { ERROR_CODES } from "../graphql/errors.js";
+import { ERROR_CODES, maskError } from "../graphql/errors.js";
 
 /** A route mounted beside GraphQL; returns false when the request is not for it. */
 export type Route = (req: IncomingMessage, res: ServerResponse) => Promise<boolean> | boolean;
@@ -86,7 +86,7 @@ export function buildApp(options: AppOptions): App {
     graphiql: !config.production,
     landingPage: false,
     logging: services.log.child({ component: "yoga" }),
-    maskedErrors: { maskError: undefined },
+    maskedErrors: { maskError: (error, message) => maskError(error, message) },
     context: async (initial: InitialContext) => {
       const header =
         initial.request?.headers?.get?.("authorization") ??

@@ -5,5 +5,6 @@ import "./crm.js";
 import "./deals.js";
 import "./calls.js";
 import "./search.js";
+import "./integrations.js";
 
 export const schema = lexicographicSortSchema(builder.toSchema());

@@ -1,0 +1,63 @@
+/**
+ * Events that subscriptions deliver. Workers publish, every API instance delivers: through
+ * Redis when REDIS_URL is set (one channel per topic), in memory for a single process.
+ * Payloads carry ids and what changed; subscribers re-read state from the database, so an
+ * event never carries data across workspaces or outlives its authorisation.
+ */
+import { createRedisEventTarget } from "@graphql-yoga/redis-event-target";
+import { createPubSub } from "graphql-yoga";
+import { Redis } from "ioredis";
+
+export const INTEGRATION_EVENT_TYPES = [
+  "AUTHORIZED",
+  "AUTHORIZATION_FAILED",
+  "STEP_CHANGED",
+  "STATUS_CHANGED",
+  "SYNC_STARTED",
+  "SYNC_FINISHED",
+] as const;
+export type IntegrationEventType = (typeof INTEGRATION_EVENT_TYPES)[number];
+
+export interface IntegrationEvent {
+  type: IntegrationEventType;
+  integrationId: string;
+  /** Error code for AUTHORIZATION_FAILED. */
+  code?: string | null;
+  message?: string | null;
+  at: number;
+}
+
+export interface SyncProgressEvent {
+  integrationId: string;
+  runId: string;
+  /** The SyncUserStatus that changed; null when only the run changed. */
+  statusId: string | null;
+  /** When the worker wrote the change (ms epoch), for latency measurements. */
+  at: number;
+}
+
+export type Events = {
+  integration: [integrationId: string, event: IntegrationEvent];
+  syncProgress: [integrationId: string, event: SyncProgressEvent];
+};
+
+export type PubSub = ReturnType<typeof createPubSub<Events>>;
+
+export interface EventBus {
+  pubsub: PubSub;
+  close(): Promise<void>;
+}
+
+export function createEventBus(redisUrl: string | null): EventBus {
+  if (!redisUrl) return { pubsub: createPubSub<Events>(), close: async () => {} };
+  const publishClient = new Redis(redisUrl);
+  const subscribeClient = new Redis(redisUrl);
+  const eventTarget = createRedisEventTarget({ publishClient, subscribeClient });
+  return {
+    pubsub: createPubSub<Events>({ eventTarget }),
+    async close() {
+      publishClient.disconnect();
+      subscribeClient.disconnect();
+    },
+  };
+}

@@ -1,0 +1,529 @@
+import type { IntegrationEvent, SyncProgressEvent } from "../../events/pubsub.js";
+import { builder } from "../builder.js";
+import { type Context, viewerWorkspace } from "../context.js";
+import { badInput, notFound } from "../errors.js";
+import { localId } from "../ids.js";
+import { CallProviderEnum } from "./calls.js";
+import { UserType } from "./viewer.js";
+
+const IntegrationStatusEnum = builder.enumType("IntegrationStatus", {
+  values: {
+    PENDING_AUTHORIZATION: { description: "The wizard is under way; the provider has not authorised callsync yet." },
+    CONNECTED: {},
+    RECONNECT_NEEDED: {
+      description: "The provider no longer accepts the credentials; syncing is paused until reconnected.",
+    },
+    DISCONNECTED: { description: "Disconnected; imported calls stay." },
+  } as const,
+});
+const WizardStepEnum = builder.enumType("WizardStep", {
+  values: ["CONNECT", "AUTHORIZE", "BACKFILL", "SYNC", "COMPLETE"] as const,
+});
+const BackfillPeriodEnum = builder.enumType("BackfillPeriod", {
+  values: {
+    DAYS_30: {},
+    DAYS_60: {},
+    DAYS_90: {},
+    MONTHS_6: { description: "Recommended, and the default." },
+    YEAR_1: {},
+    ALL_TIME: {},
+    NONE: { description: "Skip backfill: only calls from now on." },
+  } as const,
+});
+const SyncKindEnum = builder.enumType("SyncKind", { values: ["BACKFILL", "SCHEDULED", "MANUAL", "RETRY"] as const });
+const SyncRunStatusEnum = builder.enumType("SyncRunStatus", {
+  values: ["RUNNING", "COMPLETED", "PARTIAL", "FAILED", "CANCELLED"] as const,
+});
+const SyncUserStateEnum = builder.enumType("SyncUserState", {
+  values: ["PENDING", "IN_PROGRESS", "COMPLETED", "FAILED", "SKIPPED"] as const,
+});
+const IntegrationEventTypeEnum = builder.enumType("IntegrationEventType", {
+  values: [
+    "AUTHORIZED",
+    "AUTHORIZATION_FAILED",
+    "STEP_CHANGED",
+    "STATUS_CHANGED",
+    "SYNC_STARTED",
+    "SYNC_FINISHED",
+  ] as const,
+});
+const WarningCodeEnum = builder.enumType("IntegrationWarningCode", {
+  values: {
+    NO_CRM_CONNECTED: { description: "Calls cannot be linked to deals until a CRM is connected." },
+    RECONNECT_NEEDED: { description: "The credentials were revoked or expired; reconnect to resume syncing." },
+    PROVIDER_NOT_CONFIGURED: { description: "The server has no OAuth app for this provider." },
+  } as const,
+});
+
+const Problem = builder.simpleObject("Problem", {
+  description: "A stable code and a message a person can act on.",
+  fields: (t) => ({ code: t.string(), message: t.string() }),
+});
+const Warning = builder.simpleObject("IntegrationWarning", {
+  fields: (t) => ({ code: t.field({ type: WarningCodeEnum }), message: t.string() }),
+});
+const ConnectedAccount = builder.simpleObject("ConnectedAccount", {
+  fields: (t) => ({ id: t.string(), name: t.string({ nullable: true }) }),
+});
+
+const retryAdvice: Record<string, string> = {
+  RATE_LIMITED: "The provider's rate limit was hit repeatedly; retrying later will work.",
+  PROVIDER_UNAVAILABLE: "The provider had errors; retrying later usually works.",
+  PROVIDER_TIMEOUT: "The provider did not answer in time; retrying later usually works.",
+  AUTH_FAILED: "Reconnect the integration, then retry.",
+};
+
+export const SyncUserProgressType = builder.prismaNode("SyncUserStatus", {
+  name: "SyncUserProgress",
+  id: { field: "id" },
+  findUnique: (id, ctx) => ({ id, run: { workspaceId: viewerWorkspace(ctx) } }),
+  fields: (t) => ({
+    state: t.expose("state", { type: SyncUserStateEnum }),
+    providerUserId: t.string({
+      select: { providerUser: { select: { providerUserId: true } } },
+      resolve: (s) => s.providerUser.providerUserId,
+    }),
+    email: t.string({
+      nullable: true,
+      select: { providerUser: { select: { email: true } } },
+      resolve: (s) => s.providerUser.email,
+    }),
+    name: t.string({
+      nullable: true,
+      select: { providerUser: { select: { name: true } } },
+      resolve: (s) => s.providerUser.name,
+    }),
+    callsImported: t.exposeInt("callsImported", { description: "New calls stored by this sync." }),
+    callsUpdated: t.exposeInt("callsUpdated"),
+    callsUnchanged: t.exposeInt("callsUnchanged"),
+    callsDone: t.int({
+      description: "Calls processed so far (new, updated and unchanged).",
+      select: { callsImported: true, callsUpdated: true, callsUnchanged: true },
+      resolve: (s) => s.callsImported + s.callsUpdated + s.callsUnchanged,
+    }),
+    callsTotal: t.exposeInt("callsTotal", {
+      nullable: true,
+      description: "Total calls to import, when the provider tells it.",
+    }),
+    skipReason: t.exposeString("skipReason", { nullable: true }),
+    error: t.field({
+      type: Problem,
+      nullable: true,
+      select: { errorCode: true, errorMessage: true, state: true },
+      resolve: (s) =>
+        s.state === "FAILED" && s.errorCode ? { code: s.errorCode, message: s.errorMessage ?? s.errorCode } : null,
+    }),
+    retryable: t.boolean({
+      nullable: true,
+      description: "For a failed user: whether retrying is worth it.",
+      select: { retryable: true, state: true },
+      resolve: (s) => (s.state === "FAILED" ? (s.retryable ?? true) : null),
+    }),
+    retryAdvice: t.string({
+      nullable: true,
+      select: { errorCode: true, state: true },
+      resolve: (s) => (s.state === "FAILED" && s.errorCode ? (retryAdvice[s.errorCode] ?? null) : null),
+    }),
+    waitingForRateLimitUntil: t.field({
+      type: "DateTime",
+      nullable: true,
+      description: "Set while the import waits for the provider's rate limit.",
+      select: { waitingUntil: true, state: true },
+      resolve: (s) => (s.state === "IN_PROGRESS" || s.state === "PENDING" ? s.waitingUntil : null),
+    }),
+    estimatedSecondsLeft: t.int({
+      nullable: true,
+      description:
+        "Estimate from the observed import rate, plus any rate-limit wait; null until the provider tells the total.",
+      select: {
+        state: true,
+        startedAt: true,
+        callsImported: true,
+        callsUpdated: true,
+        callsUnchanged: true,
+        callsTotal: true,
+        waitingUntil: true,
+      },
+      resolve: (s) => {
+        if (s.state !== "IN_PROGRESS" || s.callsTotal === null || !s.startedAt) return null;
+        const done = s.callsImported + s.callsUpdated + s.callsUnchanged;
+        const left = Math.max(0, s.callsTotal - done);
+        const wait = s.waitingUntil ? Math.max(0, s.waitingUntil.getTime() - Date.now()) / 1000 : 0;
+        if (left === 0) return Math.ceil(wait);
+        const elapsed = (Date.now() - s.startedAt.getTime()) / 1000;
+        if (done === 0 || elapsed <= 0) return null;
+        return Math.ceil((left * elapsed) / done + wait);
+      },
+    }),
+    attempts: t.exposeInt("attempts"),
+    startedAt: t.expose("startedAt", { type: "DateTime", nullable: true }),
+    finishedAt: t.expose("finishedAt", { type: "DateTime", nullable: true }),
+    updatedAt: t.expose("updatedAt", { type: "DateTime" }),
+    workspaceUser: t.field({
+      type: UserType,
+      nullable: true,
+      description: "The workspace user this provider user was matched to by email.",
+      select: { providerUser: { select: { workspaceUserId: true } } },
+      resolve: async (s, _args, ctx) =>
+        s.providerUser.workspaceUserId
+          ? await ctx.prisma.user.findUnique({ where: { id: s.providerUser.workspaceUserId } })
+          : null,
+    }),
+  }),
+});
+
+const SkippedUser = builder.simpleObject("SkippedUser", {
+  fields: (t) => ({ email: t.string({ nullable: true }), name: t.string({ nullable: true }), reason: t.string() }),
+});
+const SyncSummary = builder.simpleObject("SyncSummary", {
+  description: "What the Complete step shows.",
+  fields: (t) => ({
+    callsImported: t.int(),
+    callsUpdated: t.int(),
+    callsUnchanged: t.int(),
+    usersCompleted: t.int(),
+    usersFailed: t.int(),
+    usersSkipped: t.int(),
+    usersPending: t.int(),
+    skipped: t.field({ type: [SkippedUser] }),
+  }),
+});
+
+export const SyncRunType = builder.prismaNode("SyncRun", {
+  id: { field: "id" },
+  findUnique: (id, ctx) => ({ id, workspaceId: viewerWorkspace(ctx) }),
+  fields: (t) => ({
+    kind: t.expose("kind", { type: SyncKindEnum }),
+    status: t.expose("status", { type: SyncRunStatusEnum }),
+    windowFrom: t.expose("windowFrom", { type: "DateTime", nullable: true }),
+    windowTo: t.expose("windowTo", { type: "DateTime" }),
+    startedAt: t.expose("startedAt", { type: "DateTime" }),
+    finishedAt: t.expose("finishedAt", { type: "DateTime", nullable: true }),
+    error: t.exposeString("error", { nullable: true }),
+    users: t.relation("users", { query: { orderBy: [{ state: "asc" }, { id: "asc" }] } }),
+    summary: t.field({
+      type: SyncSummary,
+      select: {
+        users: {
+          select: {
+            state: true,
+            callsImported: true,
+            callsUpdated: true,
+            callsUnchanged: true,
+            skipReason: true,
+            providerUser: { select: { email: true, name: true } },
+          },
+        },
+      },
+      resolve: (run) => {
+        const count = (state: string) => run.users.filter((u) => u.state === state).length;
+        const sum = (k: "callsImported" | "callsUpdated" | "callsUnchanged") => run.users.reduce((a, u) => a + u[k], 0);
+        return {
+          callsImported: sum("callsImported"),
+          callsUpdated: sum("callsUpdated"),
+          callsUnchanged: sum("callsUnchanged"),
+          usersCompleted: count("COMPLETED"),
+          usersFailed: count("FAILED"),
+          usersSkipped: count("SKIPPED"),
+          usersPending: count("PENDING") + count("IN_PROGRESS"),
+          skipped: run.users
+            .filter((u) => u.state === "SKIPPED")
+            .map((u) => ({
+              email: u.providerUser.email,
+              name: u.providerUser.name,
+              reason: u.skipReason ?? "Skipped",
+            })),
+        };
+      },
+    }),
+  }),
+});
+
+export const IntegrationType = builder.prismaNode("Integration", {
+  id: { field: "id" },
+  findUnique: (id, ctx) => ({ id, workspaceId: viewerWorkspace(ctx) }),
+  fields: (t) => ({
+    provider: t.expose("provider", { type: CallProviderEnum }),
+    status: t.expose("status", { type: IntegrationStatusEnum }),
+    wizardStep: t.expose("wizardStep", { type: WizardStepEnum }),
+    connectedAccount: t.field({
+      type: ConnectedAccount,
+      nullable: true,
+      select: { connectedAccountId: true, connectedAccountName: true },
+      resolve: (i) => (i.connectedAccountId ? { id: i.connectedAccountId, name: i.connectedAccountName } : null),
+    }),
+    connectedAt: t.expose("connectedAt", { type: "DateTime", nullable: true }),
+    connectedBy: t.relation("connectedBy", { nullable: true }),
+    disconnectedAt: t.expose("disconnectedAt", { type: "DateTime", nullable: true }),
+    backfillPeriod: t.expose("backfillPeriod", { type: BackfillPeriodEnum, nullable: true }),
+    backfillFrom: t.expose("backfillFrom", { type: "DateTime", nullable: true }),
+    syncIntervalMinutes: t.exposeInt("syncIntervalMinutes"),
+    lastSyncAt: t.expose("lastSyncAt", { type: "DateTime", nullable: true }),
+    lastSyncStatus: t.expose("lastSyncStatus", { type: SyncRunStatusEnum, nullable: true }),
+    lastSyncError: t.exposeString("lastSyncError", { nullable: true }),
+    nextSyncAt: t.expose("nextSyncAt", { type: "DateTime", nullable: true }),
+    error: t.field({
+      type: Problem,
+      nullable: true,
+      description: "The last problem that needs a person (failed authorization, revoked credentials).",
+      select: { errorCode: true, errorMessage: true },
+      resolve: (i) => (i.errorCode ? { code: i.errorCode, message: i.errorMessage ?? i.errorCode } : null),
+    }),
+    warnings: t.field({
+      type: [Warning],
+      select: { status: true, provider: true, workspace: { select: { crm: { select: { id: true } } } } },
+      resolve: (i, _args, ctx) => {
+        const warnings: {
+          code: "NO_CRM_CONNECTED" | "RECONNECT_NEEDED" | "PROVIDER_NOT_CONFIGURED";
+          message: string;
+        }[] = [];
+        if (!i.workspace.crm)
+          warnings.push({
+            code: "NO_CRM_CONNECTED",
+            message: "Connect Salesforce or HubSpot so calls are linked to deals automatically.",
+          });
+        if (i.status === "RECONNECT_NEEDED")
+          warnings.push({
+            code: "RECONNECT_NEEDED",
+            message: "The provider revoked access. Reconnect to resume syncing.",
+          });
+        const adapter = ctx.providers[i.provider];
+        if (adapter.kind === "oauth" && !adapter.oauth)
+          warnings.push({ code: "PROVIDER_NOT_CONFIGURED", message: "The server has no OAuth app for this provider." });
+        return warnings;
+      },
+    }),
+    latestRun: t.field({
+      type: SyncRunType,
+      nullable: true,
+      select: (_args, _ctx, nested) => ({ runs: nested({ orderBy: { startedAt: "desc" }, take: 1 }) }),
+      resolve: (i) => i.runs[0] ?? null,
+    }),
+    runs: t.relatedConnection("runs", { cursor: "id", query: () => ({ orderBy: { startedAt: "desc" } }) }),
+    callCount: t.relationCount("calls"),
+  }),
+});
+
+// --- queries ------------------------------------------------------------------------------
+
+async function ownIntegration(ctx: Context, globalId: string | number) {
+  const id = localId(String(globalId), "Integration");
+  const integration = id
+    ? await ctx.prisma.integration.findFirst({ where: { id, workspaceId: viewerWorkspace(ctx) } })
+    : null;
+  if (!integration) throw notFound("integration");
+  return integration;
+}
+
+builder.queryFields((t) => ({
+  integrations: t.prismaField({
+    type: ["Integration"],
+    description: "The workspace's call integrations (one per provider once started).",
+    resolve: (query, _root, _args, ctx) =>
+      ctx.prisma.integration.findMany({
+        ...query,
+        where: { workspaceId: viewerWorkspace(ctx) },
+        orderBy: { provider: "asc" },
+      }),
+  }),
+  integration: t.prismaField({
+    type: "Integration",
+    nullable: true,
+    args: { id: t.arg.id({ required: false }), provider: t.arg({ type: CallProviderEnum, required: false }) },
+    resolve: (query, _root, args, ctx) => {
+      const workspaceId = viewerWorkspace(ctx);
+      if (args.provider)
+        return ctx.prisma.integration.findFirst({ ...query, where: { workspaceId, provider: args.provider } });
+      const id = args.id ? localId(String(args.id), "Integration") : null;
+      if (!args.id) throw badInput("Give the integration id or the provider.", "id");
+      return id ? ctx.prisma.integration.findFirst({ ...query, where: { id, workspaceId } }) : null;
+    },
+  }),
+}));
+
+// --- mutations (admins) -------------------------------------------------------------------
+
+const ConnectPayload = builder.simpleObject("ConnectIntegrationPayload", {
+  fields: (t) => ({
+    integration: t.field({ type: IntegrationType }),
+    authorizationUrl: t.string({
+      nullable: true,
+      description: "OAuth providers: send the admin here. A subscription reports when authorization completes.",
+    }),
+  }),
+});
+
+const PurgeInput = builder.inputType("PurgeCallDataInput", {
+  description:
+    "Exactly one of integrationId (all calls of an integration) or email (every call the person took part in).",
+  fields: (t) => ({ integrationId: t.id({ required: false }), email: t.string({ required: false }) }),
+});
+const PurgePayload = builder.simpleObject("PurgeCallDataPayload", {
+  fields: (t) => ({ callsPurged: t.int(), auditId: t.string() }),
+});
+
+const admin = { authScopes: { admin: true } } as const;
+
+builder.mutationFields((t) => ({
+  connectIntegration: t.field({
+    ...admin,
+    type: ConnectPayload,
+    description:
+      "Starts connecting a provider. OAuth providers return an authorization URL; Clari Copilot needs apiKey and apiSecret, verified with the provider before they are saved.",
+    args: {
+      provider: t.arg({ type: CallProviderEnum, required: true }),
+      apiKey: t.arg.string({ required: false }),
+      apiSecret: t.arg.string({ required: false }),
+    },
+    resolve: async (_root, args, ctx) => {
+      const { workspaceId, userId } = ctx.viewer!;
+      if (ctx.providers[args.provider].kind === "apiKey") {
+        const integration = await ctx.wizard.connectApiKey(
+          workspaceId,
+          userId,
+          args.provider,
+          args.apiKey ?? "",
+          args.apiSecret ?? "",
+        );
+        return { integration, authorizationUrl: null };
+      }
+      return ctx.wizard.startOAuth(workspaceId, userId, args.provider);
+    },
+  }),
+  chooseBackfill: t.prismaField({
+    ...admin,
+    type: "Integration",
+    args: { integrationId: t.arg.id({ required: true }), period: t.arg({ type: BackfillPeriodEnum, required: true }) },
+    resolve: async (query, _root, args, ctx) => {
+      const integration = await ownIntegration(ctx, args.integrationId);
+      await ctx.wizard.chooseBackfill(integration.id, args.period);
+      return ctx.prisma.integration.findUniqueOrThrow({ ...query, where: { id: integration.id } });
+    },
+  }),
+  startSync: t.prismaField({
+    ...admin,
+    type: "SyncRun",
+    description: "Starts the initial import (the chosen backfill) and the recurring sync.",
+    args: { integrationId: t.arg.id({ required: true }) },
+    resolve: async (query, _root, args, ctx) => {
+      const integration = await ownIntegration(ctx, args.integrationId);
+      const run = await ctx.wizard.startSync(integration.id, ctx.viewer!.userId);
+      return ctx.prisma.syncRun.findUniqueOrThrow({ ...query, where: { id: run.id } });
+    },
+  }),
+  syncNow: t.prismaField({
+    ...admin,
+    type: "SyncRun",
+    args: { integrationId: t.arg.id({ required: true }) },
+    resolve: async (query, _root, args, ctx) => {
+      const integration = await ownIntegration(ctx, args.integrationId);
+      const run = await ctx.wizard.syncNow(integration.id, ctx.viewer!.userId);
+      return ctx.prisma.syncRun.findUniqueOrThrow({ ...query, where: { id: run.id } });
+    },
+  }),
+  retrySyncUser: t.prismaField({
+    ...admin,
+    type: "SyncUserStatus",
+    description: "Retries one failed user of a sync; the others are not re-run.",
+    args: { id: t.arg.id({ required: true, description: "A SyncUserProgress id." }) },
+    resolve: async (query, _root, args, ctx) => {
+      const id = localId(String(args.id), "SyncUserProgress");
+      const status = id
+        ? await ctx.prisma.syncUserStatus.findFirst({ where: { id, run: { workspaceId: viewerWorkspace(ctx) } } })
+        : null;
+      if (!status) throw notFound("sync user");
+      await ctx.wizard.retryUser(status.id);
+      return ctx.prisma.syncUserStatus.findUniqueOrThrow({ ...query, where: { id: status.id } });
+    },
+  }),
+  disconnectIntegration: t.prismaField({
+    ...admin,
+    type: "Integration",
+    description: "Stops syncing and deletes the credentials. Imported calls and their deal links stay.",
+    args: { integrationId: t.arg.id({ required: true }) },
+    resolve: async (query, _root, args, ctx) => {
+      const integration = await ownIntegration(ctx, args.integrationId);
+      await ctx.wizard.disconnect(integration.id);
+      return ctx.prisma.integration.findUniqueOrThrow({ ...query, where: { id: integration.id } });
+    },
+  }),
+  purgeCallData: t.field({
+    ...admin,
+    type: PurgePayload,
+    description:
+      "GDPR: removes transcripts, summaries, action items and participants; records who purged what and when.",
+    args: { input: t.arg({ type: PurgeInput, required: true }) },
+    resolve: async (_root, args, ctx) => {
+      const { integrationId, email } = args.input;
+      if (!integrationId === !email) throw badInput("Give exactly one of integrationId or email.", "input");
+      if (email !== null && email !== undefined) {
+        if (!/^[^@\s]+@[^@\s]+$/.test(email.trim())) throw badInput("email must be an email address.", "input.email");
+        return ctx.wizard.purge(viewerWorkspace(ctx), ctx.viewer!.userId, { email });
+      }
+      const integration = await ownIntegration(ctx, integrationId!);
+      return ctx.wizard.purge(viewerWorkspace(ctx), ctx.viewer!.userId, { integrationId: integration.id });
+    },
+  }),
+}));
+
+// --- subscriptions ------------------------------------------------------------------------
+
+const IntegrationEventType = builder.objectRef<IntegrationEvent>("IntegrationEvent").implement({
+  fields: (t) => ({
+    type: t.field({ type: IntegrationEventTypeEnum, resolve: (e) => e.type }),
+    code: t.string({
+      nullable: true,
+      description: "Error code, for AUTHORIZATION_FAILED.",
+      resolve: (e) => e.code ?? null,
+    }),
+    message: t.string({ nullable: true, resolve: (e) => e.message ?? null }),
+    at: t.field({ type: "DateTime", resolve: (e) => new Date(e.at) }),
+    integration: t.prismaField({
+      type: "Integration",
+      resolve: (query, e, _args, ctx) =>
+        ctx.prisma.integration.findUniqueOrThrow({ ...query, where: { id: e.integrationId } }),
+    }),
+  }),
+});
+
+const SyncProgressEventType = builder.objectRef<SyncProgressEvent>("SyncProgressEvent").implement({
+  description: "Something changed in a sync: a user's progress (`user`), or the run as a whole.",
+  fields: (t) => ({
+    at: t.field({ type: "DateTime", description: "When the worker wrote the change.", resolve: (e) => new Date(e.at) }),
+    run: t.prismaField({
+      type: "SyncRun",
+      resolve: (query, e, _args, ctx) => ctx.prisma.syncRun.findUniqueOrThrow({ ...query, where: { id: e.runId } }),
+    }),
+    user: t.prismaField({
+      type: "SyncUserStatus",
+      nullable: true,
+      resolve: (query, e, _args, ctx) =>
+        e.statusId ? ctx.prisma.syncUserStatus.findUnique({ ...query, where: { id: e.statusId } }) : null,
+    }),
+  }),
+});
+
+/** Subscriptions check the integration belongs to the viewer's workspace before listening. */
+async function integrationTopic(ctx: Context, integrationId: string | number) {
+  return (await ownIntegration(ctx, integrationId)).id;
+}
+
+builder.subscriptionType({ authScopes: { member: true } });
+builder.subscriptionFields((t) => ({
+  integrationEvents: t.field({
+    type: IntegrationEventType,
+    description: "Authorization completed or failed, step and status changes, sync started/finished.",
+    args: { integrationId: t.arg.id({ required: true }) },
+    subscribe: async (_root, args, ctx) =>
+      ctx.pubsub.subscribe("integration", await integrationTopic(ctx, args.integrationId)),
+    resolve: (e) => e,
+  }),
+  syncProgress: t.field({
+    type: SyncProgressEventType,
+    description: "Every change of a sync's per-user progress, live.",
+    args: { integrationId: t.arg.id({ required: true }) },
+    subscribe: async (_root, args, ctx) =>
+      ctx.pubsub.subscribe("syncProgress", await integrationTopic(ctx, args.integrationId)),
+    resolve: (e) => e,
+  }),
+}));

@@ -1,0 +1,110 @@
+/**
+ * One adapter per provider: how it connects (OAuth flow or API key check), how to build its
+ * client for an integration, and its pacer (one per provider per process, shared across
+ * processes through Redis). The rest of callsync talks to providers only through this.
+ */
+import type { Redis } from "ioredis";
+import type { Config } from "../config.js";
+import { createClariClient, createClariPacer, verifyClariCredentials } from "../providers/clari/index.js";
+import {
+  classifyAuthorizeError as classifyGongAuthorizeError,
+  createGongClient,
+  createGongOAuth,
+  createGongPacer,
+} from "../providers/gong/index.js";
+import type { Pacer } from "../providers/pacer.js";
+import {
+  classifyAuthorizeError as classifySalesloftAuthorizeError,
+  createSalesloftClient,
+  createSalesloftOAuth,
+  createSalesloftPacer,
+} from "../providers/salesloft/index.js";
+import type {
+  CallProviderClient,
+  ConnectedAccount,
+  CredentialSession,
+  OAuthFlow,
+  Provider,
+} from "../providers/types.js";
+
+export interface ClientContext {
+  session: CredentialSession;
+  /** Quota key: all integrations of one provider tenant share its quota. */
+  paceKey: string;
+  onWait?: (reason: "RATE_LIMIT" | "RETRY", untilMs: number) => void;
+}
+
+interface AdapterBase {
+  provider: Provider;
+  pacer: Pacer;
+  client(ctx: ClientContext): CallProviderClient;
+}
+
+export interface OAuthAdapter extends AdapterBase {
+  kind: "oauth";
+  /** null when the server has no client id/secret for this provider. */
+  oauth: OAuthFlow | null;
+  classifyAuthorizeError(error: string, description?: string): "DENIED" | "FORBIDDEN" | "FAILED";
+}
+
+export interface ApiKeyAdapter extends AdapterBase {
+  kind: "apiKey";
+  verify(apiKey: string, apiSecret: string): Promise<ConnectedAccount>;
+}
+
+export type ProviderAdapter = OAuthAdapter | ApiKeyAdapter;
+export type ProviderRegistry = Record<Provider, ProviderAdapter>;
+
+export function createProviderRegistry(
+  providers: Config["providers"],
+  options: { redis?: Redis | null; maxPacerWaitMs?: number } = {},
+): ProviderRegistry {
+  const pacerOptions = { redis: options.redis ?? null, maxWaitMs: options.maxPacerWaitMs ?? 60_000 };
+  const gong = providers.gong;
+  const salesloft = providers.salesloft;
+  const gongPacer = createGongPacer(pacerOptions);
+  const salesloftPacer = createSalesloftPacer(pacerOptions);
+  const clariPacer = createClariPacer(pacerOptions);
+  return {
+    GONG: {
+      provider: "GONG",
+      kind: "oauth",
+      pacer: gongPacer,
+      oauth:
+        gong.clientId && gong.clientSecret
+          ? createGongOAuth({
+              clientId: gong.clientId,
+              clientSecret: gong.clientSecret,
+              authorizeUrl: gong.authorizeUrl,
+              tokenUrl: gong.tokenUrl,
+            })
+          : null,
+      classifyAuthorizeError: classifyGongAuthorizeError,
+      // The API base comes with the token (api_base_url_for_customer); the client reads it from the session.
+      client: (ctx) => createGongClient({ ...ctx, pacer: gongPacer }),
+    },
+    SALESLOFT: {
+      provider: "SALESLOFT",
+      kind: "oauth",
+      pacer: salesloftPacer,
+      oauth:
+        salesloft.clientId && salesloft.clientSecret
+          ? createSalesloftOAuth({
+              clientId: salesloft.clientId,
+              clientSecret: salesloft.clientSecret,
+              accountsBaseUrl: salesloft.accountsUrl,
+            })
+          : null,
+      classifyAuthorizeError: classifySalesloftAuthorizeError,
+      client: (ctx) => createSalesloftClient({ ...ctx, pacer: salesloftPacer, apiBaseUrl: salesloft.apiUrl }),
+    },
+    CLARI_COPILOT: {
+      provider: "CLARI_COPILOT",
+      kind: "apiKey",
+      pacer: clariPacer,
+      verify: (apiKey, apiSecret) =>
+        verifyClariCredentials({ apiKey, apiSecret, baseUrl: providers.clari.apiUrl, pacer: clariPacer }),
+      client: (ctx) => createClariClient({ ...ctx, pacer: clariPacer, baseUrl: providers.clari.apiUrl }),
+    },
+  };
+}

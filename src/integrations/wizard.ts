@@ -1,0 +1,334 @@
+/**
+ * The integration lifecycle behind the wizard and the management view:
+ *
+ *   CONNECT ─▶ AUTHORIZE ─▶ BACKFILL ─▶ SYNC ─▶ COMPLETE
+ *
+ * - connect(OAuth provider): a single-use, expiring state (only its hash is stored) and the
+ *   provider's authorization URL; the callback route finishes with `completeAuthorization`.
+ * - connect(Clari Copilot): the key pair is verified against the provider, then saved.
+ * - chooseBackfill: fixes the start of history once per connection.
+ * - startSync: the backfill run, and the recurring schedule from then on.
+ * - disconnect: credentials deleted, schedule stopped, running sync cancelled; calls and their
+ *   deal links stay. Reconnecting reuses the same integration row, so nothing is imported twice.
+ * - purge: removes call content (GDPR) and records who purged what, never the content.
+ */
+import { createHash, randomBytes } from "node:crypto";
+import type { Config } from "../config.js";
+import type { Db } from "../db/client.js";
+import { DomainError, type ErrorCode } from "../errors.js";
+import type { IntegrationEventType, PubSub } from "../events/pubsub.js";
+import type { BackfillPeriod, CallProvider } from "../generated/prisma/enums.js";
+import type { Logger } from "../logger.js";
+import { isProviderError } from "../providers/errors.js";
+import type { ProviderCredentials } from "../providers/types.js";
+import type { JobQueue, SyncEngine } from "../sync/engine.js";
+import type { CredentialCipher } from "./crypto.js";
+import type { ProviderRegistry } from "./providers.js";
+
+export interface WizardDeps {
+  prisma: Db;
+  cipher: CredentialCipher;
+  providers: ProviderRegistry;
+  engine: SyncEngine;
+  queue: JobQueue;
+  pubsub: PubSub;
+  log: Logger;
+  config: Pick<Config, "publicUrl" | "oauthResultUrl" | "syncIntervalMinutes">;
+}
+
+export const OAUTH_STATE_TTL_MS = 10 * 60_000;
+
+const DAY = 86_400_000;
+export const BACKFILL_MS: Record<BackfillPeriod, number | null> = {
+  DAYS_30: 30 * DAY,
+  DAYS_60: 60 * DAY,
+  DAYS_90: 90 * DAY,
+  MONTHS_6: 182 * DAY,
+  YEAR_1: 365 * DAY,
+  ALL_TIME: null,
+  NONE: 0,
+};
+
+const hashState = (state: string) => createHash("sha256").update(state).digest("base64url");
+
+export const callbackPath = (provider: CallProvider) => `/oauth/callback/${provider.toLowerCase().replace("_", "-")}`;
+
+export class Wizard {
+  constructor(private readonly deps: WizardDeps) {}
+
+  private publish(
+    integrationId: string,
+    type: IntegrationEventType,
+    code: string | null = null,
+    message: string | null = null,
+  ) {
+    this.deps.pubsub.publish("integration", integrationId, { type, integrationId, code, message, at: Date.now() });
+  }
+
+  /** The integration row of a provider, created on first use and reused on every reconnect. */
+  private async integrationFor(workspaceId: string, provider: CallProvider) {
+    const existing = await this.deps.prisma.integration.findUnique({
+      where: { workspaceId_provider: { workspaceId, provider } },
+    });
+    if (existing?.status === "CONNECTED")
+      throw new DomainError("CONFLICT", "This provider is already connected. Disconnect it before connecting again.");
+    const data = {
+      status: "PENDING_AUTHORIZATION" as const,
+      wizardStep: "AUTHORIZE" as const,
+      errorCode: null,
+      errorMessage: null,
+    };
+    return this.deps.prisma.integration.upsert({
+      where: { workspaceId_provider: { workspaceId, provider } },
+      create: { workspaceId, provider, syncIntervalMinutes: this.deps.config.syncIntervalMinutes, ...data },
+      update: data,
+    });
+  }
+
+  /** OAuth providers: returns the URL to send the admin to. */
+  async startOAuth(workspaceId: string, userId: string, provider: CallProvider) {
+    const adapter = this.deps.providers[provider];
+    if (adapter.kind !== "oauth") throw new DomainError("BAD_USER_INPUT", `${provider} connects with an API key.`);
+    if (!adapter.oauth) throw new DomainError("PROVIDER_NOT_CONFIGURED");
+    const integration = await this.integrationFor(workspaceId, provider);
+    const state = randomBytes(32).toString("base64url");
+    await this.deps.prisma.oAuthState.create({
+      data: {
+        stateHash: hashState(state),
+        integrationId: integration.id,
+        userId,
+        expiresAt: new Date(Date.now() + OAUTH_STATE_TTL_MS),
+      },
+    });
+    this.publish(integration.id, "STEP_CHANGED");
+    const redirectUri = new URL(callbackPath(provider), this.deps.config.publicUrl).toString();
+    return { integration, authorizationUrl: adapter.oauth.authorizeUrl({ state, redirectUri }).toString() };
+  }
+
+  /**
+   * The OAuth callback: consumes the state (single use), exchanges the code, names the
+   * connected account and saves the encrypted tokens. Returns where to send the browser.
+   */
+  async completeAuthorization(
+    provider: CallProvider,
+    params: { state?: string | null; code?: string | null; error?: string | null; errorDescription?: string | null },
+  ): Promise<{ outcome: "connected" | ErrorCode; integrationId: string | null }> {
+    const adapter = this.deps.providers[provider];
+    if (adapter.kind !== "oauth" || !adapter.oauth) return { outcome: "PROVIDER_NOT_CONFIGURED", integrationId: null };
+    if (!params.state) return { outcome: "AUTHORIZATION_SESSION_EXPIRED", integrationId: null };
+    // Delete-returning makes the state single use even under concurrent callbacks.
+    const rows = await this.deps.prisma.$queryRaw<{ integrationId: string; userId: string; expiresAt: Date }[]>`
+      DELETE FROM "OAuthState" WHERE "stateHash" = ${hashState(params.state)}
+      RETURNING "integrationId", "userId", "expiresAt"`;
+    const found = rows[0];
+    if (!found) return { outcome: "AUTHORIZATION_SESSION_EXPIRED", integrationId: null };
+    const integrationId = found.integrationId;
+    const integration = await this.deps.prisma.integration.findUnique({ where: { id: integrationId } });
+    if (!integration || integration.provider !== provider)
+      return { outcome: "AUTHORIZATION_SESSION_EXPIRED", integrationId: null };
+    const fail = async (code: ErrorCode, message?: string) => {
+      await this.deps.prisma.integration.update({
+        where: { id: integrationId },
+        data: { errorCode: code, errorMessage: message ?? null },
+      });
+      this.publish(integrationId, "AUTHORIZATION_FAILED", code, message ?? null);
+      return { outcome: code, integrationId };
+    };
+    if (found.expiresAt.getTime() < Date.now()) return fail("AUTHORIZATION_SESSION_EXPIRED");
+    if (params.error) {
+      const kind = adapter.classifyAuthorizeError(params.error, params.errorDescription ?? undefined);
+      return fail(
+        kind === "FORBIDDEN"
+          ? "AUTHORIZATION_ACCESS_DENIED"
+          : kind === "DENIED"
+            ? "AUTHORIZATION_CANCELLED"
+            : "PROVIDER_UNAVAILABLE",
+      );
+    }
+    if (!params.code) return fail("AUTHORIZATION_CANCELLED");
+    try {
+      const redirectUri = new URL(callbackPath(provider), this.deps.config.publicUrl).toString();
+      const credentials = await adapter.oauth.exchangeCode({ code: params.code, redirectUri });
+      await this.saveCredentials(integrationId, found.userId, credentials);
+      const account = await (await this.deps.engine.client(integrationId)).verify();
+      await this.markConnected(integrationId, found.userId, account);
+      return { outcome: "connected", integrationId };
+    } catch (e) {
+      this.deps.log.warn({ integrationId, code: isProviderError(e) ? e.code : undefined }, "authorization failed");
+      if (isProviderError(e) && e.kind === "TRANSIENT") return fail("PROVIDER_UNAVAILABLE");
+      if (isProviderError(e) && e.code === "ACCESS_DENIED") return fail("AUTHORIZATION_ACCESS_DENIED");
+      if (isProviderError(e) && e.kind === "RECONNECT_NEEDED") return fail("AUTHORIZATION_SESSION_EXPIRED");
+      return fail("PROVIDER_UNAVAILABLE");
+    }
+  }
+
+  /** Clari Copilot: verify the key pair with the provider, then save it. */
+  async connectApiKey(workspaceId: string, userId: string, provider: CallProvider, apiKey: string, apiSecret: string) {
+    const adapter = this.deps.providers[provider];
+    if (adapter.kind !== "apiKey") throw new DomainError("BAD_USER_INPUT", `${provider} connects with OAuth.`);
+    const key = apiKey.trim();
+    const secret = apiSecret.trim();
+    if (!key) throw new DomainError("BAD_USER_INPUT", "Enter the API key.", { field: "apiKey" });
+    if (!secret) throw new DomainError("BAD_USER_INPUT", "Enter the API secret.", { field: "apiSecret" });
+    if (key === secret)
+      throw new DomainError(
+        "BAD_USER_INPUT",
+        "The API key and the API secret are two different values; paste each in its own field.",
+        {
+          field: "apiSecret",
+        },
+      );
+    let account: Awaited<ReturnType<typeof adapter.verify>>;
+    try {
+      account = await adapter.verify(key, secret);
+    } catch (e) {
+      if (isProviderError(e) && e.kind === "RECONNECT_NEEDED") throw new DomainError("INVALID_API_CREDENTIALS");
+      if (isProviderError(e) && (e.kind === "TRANSIENT" || e.kind === "RATE_LIMITED"))
+        throw new DomainError("PROVIDER_UNAVAILABLE");
+      throw e;
+    }
+    const integration = await this.integrationFor(workspaceId, provider);
+    await this.saveCredentials(integration.id, userId, { kind: "apiKey", apiKey: key, apiSecret: secret });
+    return this.markConnected(integration.id, userId, account);
+  }
+
+  private async saveCredentials(integrationId: string, _userId: string, credentials: ProviderCredentials) {
+    await this.deps.prisma.integration.update({
+      where: { id: integrationId },
+      data: {
+        credentials: this.deps.cipher.seal(credentials, integrationId),
+        credentialsKeyId: this.deps.cipher.currentKeyId,
+        credentialsVersion: { increment: 1 },
+        tokenExpiresAt: credentials.kind === "oauth" && credentials.expiresAt ? new Date(credentials.expiresAt) : null,
+      },
+    });
+  }
+
+  private async markConnected(
+    integrationId: string,
+    userId: string,
+    account: { accountId: string; name: string | null },
+  ) {
+    const integration = await this.deps.prisma.integration.update({
+      where: { id: integrationId },
+      data: {
+        status: "CONNECTED",
+        wizardStep: "BACKFILL",
+        connectedAccountId: account.accountId,
+        connectedAccountName: account.name,
+        connectedAt: new Date(),
+        connectedById: userId,
+        disconnectedAt: null,
+        errorCode: null,
+        errorMessage: null,
+        // A new connection chooses its backfill anew (SPEC: covers the disconnected gap).
+        backfillPeriod: null,
+        backfillFrom: null,
+      },
+    });
+    this.publish(integrationId, "AUTHORIZED");
+    return integration;
+  }
+
+  async chooseBackfill(integrationId: string, period: BackfillPeriod) {
+    const integration = await this.deps.prisma.integration.findUniqueOrThrow({ where: { id: integrationId } });
+    if (integration.status !== "CONNECTED") throw new DomainError("NOT_CONNECTED");
+    if (integration.wizardStep !== "BACKFILL" && integration.wizardStep !== "SYNC")
+      throw new DomainError("BACKFILL_LOCKED");
+    const span = BACKFILL_MS[period];
+    const now = Date.now();
+    const updated = await this.deps.prisma.integration.update({
+      where: { id: integrationId },
+      data: {
+        backfillPeriod: period,
+        backfillFrom: new Date(span === null ? Date.UTC(2010, 0, 1) : now - span),
+        wizardStep: "SYNC",
+      },
+    });
+    this.publish(integrationId, "STEP_CHANGED");
+    return updated;
+  }
+
+  async startSync(integrationId: string, userId: string) {
+    const integration = await this.deps.prisma.integration.findUniqueOrThrow({ where: { id: integrationId } });
+    if (integration.status !== "CONNECTED") throw new DomainError("NOT_CONNECTED");
+    if (!integration.backfillPeriod) throw new DomainError("BACKFILL_NOT_CHOSEN");
+    const run = await this.deps.engine.startRun(integrationId, "BACKFILL", userId);
+    const next = await this.deps.queue.schedule(integrationId, integration.syncIntervalMinutes);
+    await this.deps.prisma.integration.update({ where: { id: integrationId }, data: { nextSyncAt: next } });
+    return run;
+  }
+
+  async syncNow(integrationId: string, userId: string) {
+    const integration = await this.deps.prisma.integration.findUniqueOrThrow({ where: { id: integrationId } });
+    if (integration.status !== "CONNECTED") throw new DomainError("NOT_CONNECTED");
+    if (!integration.backfillPeriod) throw new DomainError("BACKFILL_NOT_CHOSEN");
+    return this.deps.engine.startRun(integrationId, "MANUAL", userId);
+  }
+
+  retryUser(statusId: string) {
+    return this.deps.engine.retryUser(statusId);
+  }
+
+  async disconnect(integrationId: string) {
+    await this.deps.queue.unschedule(integrationId);
+    const integration = await this.deps.prisma.$transaction(async (tx) => {
+      await tx.syncRun.updateMany({
+        where: { integrationId, status: "RUNNING" },
+        data: { status: "CANCELLED", activeSlot: null, finishedAt: new Date(), error: "Disconnected" },
+      });
+      await tx.oAuthState.deleteMany({ where: { integrationId } });
+      return tx.integration.update({
+        where: { id: integrationId },
+        data: {
+          status: "DISCONNECTED",
+          wizardStep: "CONNECT",
+          credentials: null,
+          credentialsKeyId: null,
+          tokenExpiresAt: null,
+          disconnectedAt: new Date(),
+          nextSyncAt: null,
+          errorCode: null,
+          errorMessage: null,
+        },
+      });
+    });
+    this.publish(integrationId, "STATUS_CHANGED");
+    return integration;
+  }
+
+  /** Removes transcripts, summaries, action items and participants of the selected calls. */
+  async purge(
+    workspaceId: string,
+    actorId: string,
+    target: { integrationId: string } | { email: string },
+  ): Promise<{ callsPurged: number; auditId: string }> {
+    return this.deps.prisma.$transaction(async (tx) => {
+      const where =
+        "integrationId" in target
+          ? { workspaceId, integrationId: target.integrationId }
+          : { workspaceId, participants: { some: { email: target.email.trim().toLowerCase() } } };
+      const calls = await tx.call.findMany({ where, select: { id: true } });
+      const ids = calls.map((c) => c.id);
+      if (ids.length > 0) {
+        await tx.transcriptSegment.deleteMany({ where: { callId: { in: ids } } });
+        await tx.actionItem.deleteMany({ where: { callId: { in: ids } } });
+        await tx.callSummary.deleteMany({ where: { callId: { in: ids } } });
+        await tx.callParticipant.deleteMany({ where: { callId: { in: ids } } });
+        await tx.call.updateMany({ where: { id: { in: ids } }, data: { purgedAt: new Date(), title: null } });
+      }
+      const audit = await tx.purgeAudit.create({
+        data: {
+          workspaceId,
+          actorId,
+          scope: "integrationId" in target ? "INTEGRATION" : "PERSON",
+          integrationId: "integrationId" in target ? target.integrationId : null,
+          emailSha256:
+            "email" in target ? createHash("sha256").update(target.email.trim().toLowerCase()).digest("hex") : null,
+          callsAffected: ids.length,
+        },
+      });
+      return { callsPurged: ids.length, auditId: audit.id };
+    });
+  }
+}

@@ -1,0 +1,134 @@
+/**
+ * Agenda 6 on PostgreSQL: the job names, their payloads, and the JobQueue the sync engine
+ * uses. Every process can enqueue (producer); only workers process (`startWorking`).
+ *
+ * - sync:run-users   {runId}          list and match provider users, fan out imports
+ * - sync:import-user {statusId}       one user's import, checkpointed per page
+ * - sync:transcripts {integrationId}  follow-ups for transcripts that were not ready
+ * - sync:scheduled   {integrationId}  the recurring sync (one per integration, by a unique index)
+ *
+ * A job whose worker died is unlocked after its lock lifetime and taken by another worker;
+ * long jobs touch their lock after every page so a live one is never taken over.
+ */
+import { PostgresBackend } from "@agendajs/postgres-backend";
+import { Agenda, InMemoryNotificationChannel, type Job } from "agenda";
+import type pg from "pg";
+import type { Logger } from "../logger.js";
+import type { JobQueue, SyncEngine } from "../sync/engine.js";
+
+export const JOB = {
+  runUsers: "sync:run-users",
+  importUser: "sync:import-user",
+  transcripts: "sync:transcripts",
+  scheduled: "sync:scheduled",
+} as const;
+
+export interface JobsOptions {
+  pool: pg.Pool;
+  /** Embedded PGlite: no LISTEN/NOTIFY, in-process notifications instead. */
+  embedded: boolean;
+  log: Logger;
+  name: string;
+  lockLifetimeMs: number;
+  processEveryMs: number;
+}
+
+export interface Jobs {
+  agenda: Agenda;
+  queue: JobQueue;
+  /** Defines the handlers and starts processing (workers only). */
+  startWorking(engine: SyncEngine): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const isUniqueViolation = (e: unknown) =>
+  (e as { code?: string }).code === "23505" || /duplicate key/.test(String((e as Error).message));
+
+export async function createJobs(options: JobsOptions): Promise<Jobs> {
+  const backend = new PostgresBackend({ pool: options.pool, disableNotifications: options.embedded });
+  const agenda = new Agenda({
+    backend,
+    name: options.name,
+    processEvery: options.processEveryMs,
+    defaultLockLifetime: options.lockLifetimeMs,
+    defaultConcurrency: 4,
+    maxConcurrency: 16,
+    ...(options.embedded ? { notificationChannel: new InMemoryNotificationChannel() } : {}),
+  });
+  await agenda.ready;
+  // agenda.every() is unique per job name; one recurring sync per integration is enforced here.
+  await options.pool.query(
+    `CREATE UNIQUE INDEX IF NOT EXISTS callsync_scheduled_sync_unique
+       ON agenda_jobs ((data->>'integrationId')) WHERE name = '${JOB.scheduled}'`,
+  );
+  let working = false;
+
+  const queue: JobQueue = {
+    async runUsers(runId) {
+      await agenda.now(JOB.runUsers, { runId });
+    },
+    async importUser(statusId, at) {
+      if (at && at.getTime() > Date.now()) await agenda.schedule(at, JOB.importUser, { statusId });
+      else await agenda.now(JOB.importUser, { statusId });
+    },
+    async followUpTranscripts(integrationId) {
+      await agenda.now(JOB.transcripts, { integrationId });
+    },
+    async schedule(integrationId, everyMinutes) {
+      const job = agenda.create(JOB.scheduled, { integrationId });
+      job.repeatEvery(`${everyMinutes} minutes`, { skipImmediate: true });
+      job.unique({ "data.integrationId": integrationId }, { insertOnly: true });
+      try {
+        await job.save();
+      } catch (e) {
+        if (!isUniqueViolation(e)) throw e;
+      }
+      return new Date(Date.now() + everyMinutes * 60_000);
+    },
+    async unschedule(integrationId) {
+      await agenda.cancel({ name: JOB.scheduled, data: { integrationId } });
+    },
+  };
+
+  const guarded =
+    <T>(name: string, fn: (job: Job<T>) => Promise<void>) =>
+    async (job: Job<T>) => {
+      try {
+        await fn(job);
+      } catch (e) {
+        options.log.error({ job: name, data: job.attrs.data, err: e }, "job failed");
+        throw e;
+      }
+    };
+
+  return {
+    agenda,
+    queue,
+    async startWorking(engine) {
+      agenda.define<{ runId: string }>(
+        JOB.runUsers,
+        guarded(JOB.runUsers, (job) => engine.runUsers(job.attrs.data.runId)),
+      );
+      agenda.define<{ statusId: string }>(
+        JOB.importUser,
+        guarded(JOB.importUser, (job) => engine.importUser(job.attrs.data.statusId, () => job.touch())),
+        { concurrency: 4 },
+      );
+      agenda.define<{ integrationId: string }>(
+        JOB.transcripts,
+        guarded(JOB.transcripts, (job) => engine.followUpTranscripts(job.attrs.data.integrationId)),
+      );
+      agenda.define<{ integrationId: string }>(
+        JOB.scheduled,
+        guarded(JOB.scheduled, (job) => engine.scheduledSync(job.attrs.data.integrationId)),
+      );
+      await agenda.start();
+      working = true;
+    },
+    async stop() {
+      // stop() only acts on a started instance; a producer-only one has nothing to unlock.
+      if (working) await agenda.stop(false);
+      else await backend.disconnect();
+    },
+  };
+}

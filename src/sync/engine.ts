@@ -1,0 +1,558 @@
+/**
+ * The sync engine: what the Agenda jobs do.
+ *
+ * A sync run imports one integration's calls in a time window, per provider user:
+ *
+ *   startRun ─▶ [job run-users] list provider users, match them to workspace users by email,
+ *               one SyncUserStatus each (PENDING, or SKIPPED with the reason)
+ *            ─▶ [job import-user] ×N  PENDING → IN_PROGRESS → COMPLETED(n) | FAILED(reason)
+ *            ─▶ the last user to finish closes the run (COMPLETED, or PARTIAL when some failed)
+ *
+ * Invariants, enforced by the database: one RUNNING run per integration (unique activeSlot);
+ * a call is stored once per integration (unique provider call id), so retries, overlapping
+ * windows and reconnects never duplicate. Each import-user job saves a checkpoint (the
+ * provider's page cursor and the fixed window) after every page: a job whose worker died is
+ * taken over by another worker and resumes at that page.
+ */
+import type { Db } from "../db/client.js";
+import { DomainError } from "../errors.js";
+import type { IntegrationEventType, PubSub } from "../events/pubsub.js";
+import type { SyncKind } from "../generated/prisma/enums.js";
+import { createCredentialSession } from "../integrations/credentials.js";
+import type { CredentialCipher } from "../integrations/crypto.js";
+import type { ProviderRegistry } from "../integrations/providers.js";
+import type { Logger } from "../logger.js";
+import { isProviderError, ProviderError } from "../providers/errors.js";
+import type { CallProviderClient, ProviderUser } from "../providers/types.js";
+import { storeCalls } from "./store.js";
+
+/** What the engine asks of the job system (src/jobs). */
+export interface JobQueue {
+  runUsers(runId: string): Promise<void>;
+  importUser(statusId: string, at?: Date): Promise<void>;
+  followUpTranscripts(integrationId: string): Promise<void>;
+  schedule(integrationId: string, everyMinutes: number): Promise<Date>;
+  unschedule(integrationId: string): Promise<void>;
+}
+
+export interface EngineSettings {
+  /** Incremental syncs re-read this much before the last imported window (late calls keep their start time). */
+  overlapMs: number;
+  /** How long after a call starts we keep asking for its transcript. */
+  transcriptWindowMs: number;
+  /** Failed attempts of one user before it is marked FAILED. */
+  maxAttempts: number;
+  /** First retry delay for transient failures; doubles per attempt. */
+  retryDelayMs: number;
+}
+
+export const DEFAULT_ENGINE_SETTINGS: EngineSettings = {
+  overlapMs: 48 * 3_600_000,
+  transcriptWindowMs: 72 * 3_600_000,
+  maxAttempts: 4,
+  retryDelayMs: 5_000,
+};
+
+export interface EngineDeps {
+  prisma: Db;
+  log: Logger;
+  pubsub: PubSub;
+  cipher: CredentialCipher;
+  providers: ProviderRegistry;
+  queue: JobQueue;
+  settings?: Partial<EngineSettings>;
+}
+
+const EPOCH_FLOOR = Date.UTC(2010, 0, 1);
+
+interface Checkpoint {
+  v: 1;
+  windowFrom: number;
+  windowTo: number;
+  cursor: string | null;
+}
+
+const TERMINAL = ["COMPLETED", "FAILED", "SKIPPED"] as const;
+
+export class SyncEngine {
+  readonly settings: EngineSettings;
+  constructor(private readonly deps: EngineDeps) {
+    this.settings = { ...DEFAULT_ENGINE_SETTINGS, ...deps.settings };
+  }
+
+  private get prisma() {
+    return this.deps.prisma;
+  }
+
+  // --- runs -------------------------------------------------------------------------------
+
+  /** Opens a run and queues its user listing. Throws SYNC_IN_PROGRESS when one is running. */
+  async startRun(integrationId: string, kind: SyncKind, triggeredById: string | null = null) {
+    const integration = await this.prisma.integration.findUniqueOrThrow({ where: { id: integrationId } });
+    if (integration.status !== "CONNECTED") throw new DomainError("NOT_CONNECTED");
+    const now = new Date();
+    const windowFrom =
+      kind === "BACKFILL" ? (integration.backfillFrom ?? now) : await this.incrementalFrom(integrationId, now);
+    let run: Awaited<ReturnType<Db["syncRun"]["create"]>>;
+    try {
+      run = await this.prisma.syncRun.create({
+        data: { workspaceId: integration.workspaceId, integrationId, kind, windowFrom, windowTo: now, triggeredById },
+      });
+    } catch (e) {
+      if ((e as { code?: string }).code === "P2002") throw new DomainError("SYNC_IN_PROGRESS");
+      throw e;
+    }
+    await this.deps.queue.runUsers(run.id);
+    await this.publishIntegration(integrationId, "SYNC_STARTED");
+    await this.publishProgress(integrationId, run.id, null);
+    return run;
+  }
+
+  /** Earliest watermark of the integration's users, minus the overlap; the backfill start when none. */
+  private async incrementalFrom(integrationId: string, now: Date): Promise<Date> {
+    const agg = await this.prisma.providerUser.aggregate({
+      where: { integrationId, workspaceUserId: { not: null } },
+      _min: { syncedThrough: true },
+    });
+    const integration = await this.prisma.integration.findUniqueOrThrow({
+      where: { id: integrationId },
+      select: { backfillFrom: true },
+    });
+    const through = agg._min.syncedThrough;
+    if (through) return new Date(through.getTime() - this.settings.overlapMs);
+    return integration.backfillFrom ?? now;
+  }
+
+  /** Job run-users: lists provider users, matches them, opens a status per user, queues imports. */
+  async runUsers(runId: string): Promise<void> {
+    const run = await this.prisma.syncRun.findUniqueOrThrow({ where: { id: runId }, include: { integration: true } });
+    if (run.status !== "RUNNING") return;
+    const existing = await this.prisma.syncUserStatus.count({ where: { runId } });
+    if (existing === 0) {
+      let users: ProviderUser[];
+      try {
+        users = await (await this.client(run.integrationId)).listUsers();
+      } catch (e) {
+        await this.failRun(runId, e);
+        return;
+      }
+      const workspaceUsers = await this.prisma.user.findMany({
+        where: { workspaceId: run.workspaceId },
+        select: { id: true, email: true },
+      });
+      const byEmail = new Map(workspaceUsers.map((u) => [u.email, u.id]));
+      await this.prisma.$transaction(async (tx) => {
+        for (const u of users) {
+          const emails = [u.email, ...u.emailAliases].filter((e): e is string => !!e).map((e) => e.toLowerCase());
+          const match = emails.map((e) => byEmail.get(e)).find((id) => id !== undefined) ?? null;
+          const pu = await tx.providerUser.upsert({
+            where: {
+              integrationId_providerUserId: { integrationId: run.integrationId, providerUserId: u.providerUserId },
+            },
+            create: {
+              integrationId: run.integrationId,
+              providerUserId: u.providerUserId,
+              email: u.email?.toLowerCase() ?? null,
+              name: u.name,
+              active: u.active,
+              workspaceUserId: match,
+            },
+            update: { email: u.email?.toLowerCase() ?? null, name: u.name, active: u.active, workspaceUserId: match },
+          });
+          await tx.syncUserStatus.create({
+            data: {
+              runId,
+              providerUserRef: pu.id,
+              state: match ? "PENDING" : "SKIPPED",
+              skipReason: match
+                ? null
+                : u.email
+                  ? `No workspace user has the email ${u.email.toLowerCase()}`
+                  : "The provider user has no email address",
+              finishedAt: match ? null : new Date(),
+            },
+          });
+        }
+      });
+    }
+    const pending = await this.prisma.syncUserStatus.findMany({
+      where: { runId, state: { in: ["PENDING", "IN_PROGRESS"] } },
+      select: { id: true },
+    });
+    for (const s of pending) await this.deps.queue.importUser(s.id);
+    await this.publishProgress(run.integrationId, runId, null);
+    await this.finishRunIfDone(runId);
+  }
+
+  /**
+   * Job import-user: imports one provider user's calls in the run's window, page by page,
+   * saving the checkpoint after each page. `heartbeat` keeps the job's lock alive.
+   */
+  async importUser(statusId: string, heartbeat: () => Promise<void> = async () => {}): Promise<void> {
+    const status = await this.prisma.syncUserStatus.findUnique({
+      where: { id: statusId },
+      include: { run: { include: { integration: true } }, providerUser: true },
+    });
+    if (!status || status.state === "COMPLETED" || status.state === "FAILED" || status.state === "SKIPPED") return;
+    const { run, providerUser } = status;
+    const integration = run.integration;
+    if (run.status !== "RUNNING") return;
+    if (integration.status !== "CONNECTED") {
+      await this.failUser(statusId, new ProviderError("AUTH_FAILED", "The integration needs reconnecting"));
+      return;
+    }
+    const checkpoint = (status.checkpoint as Checkpoint | null) ?? {
+      v: 1,
+      windowFrom:
+        run.kind === "BACKFILL" || !providerUser.syncedThrough
+          ? (run.windowFrom ?? integration.backfillFrom ?? new Date(EPOCH_FLOOR)).getTime()
+          : Math.min(providerUser.syncedThrough.getTime() - this.settings.overlapMs, run.windowTo.getTime()),
+      windowTo: run.windowTo.getTime(),
+      cursor: null,
+    };
+    await this.prisma.syncUserStatus.update({
+      where: { id: statusId },
+      data: {
+        state: "IN_PROGRESS",
+        startedAt: status.startedAt ?? new Date(),
+        checkpoint: { ...checkpoint },
+        waitingUntil: null,
+      },
+    });
+    await this.publishProgress(integration.id, run.id, statusId);
+
+    const client = await this.client(integration.id, async (reason, until) => {
+      if (reason !== "RATE_LIMIT") return;
+      await this.prisma.syncUserStatus.update({ where: { id: statusId }, data: { waitingUntil: new Date(until) } });
+      await this.publishProgress(integration.id, run.id, statusId);
+    });
+    const users = await this.userMaps(integration.workspaceId, integration.id);
+    const user: ProviderUser = {
+      providerUserId: providerUser.providerUserId,
+      email: providerUser.email,
+      emailAliases: [],
+      name: providerUser.name,
+      active: providerUser.active,
+    };
+    let cursor = checkpoint.cursor;
+    try {
+      for (;;) {
+        const page = await client.listCallsPage(
+          user,
+          { fromMs: Math.max(checkpoint.windowFrom, EPOCH_FLOOR), toMs: checkpoint.windowTo },
+          cursor,
+        );
+        const stored = await storeCalls(
+          this.prisma,
+          {
+            workspaceId: integration.workspaceId,
+            integrationId: integration.id,
+            provider: integration.provider,
+            usersByEmail: users.byEmail,
+            usersByProviderId: users.byProviderId,
+            transcriptWindowMs: this.settings.transcriptWindowMs,
+          },
+          page.calls,
+        );
+        cursor = page.nextCursor;
+        await this.prisma.syncUserStatus.update({
+          where: { id: statusId },
+          data: {
+            callsImported: { increment: stored.created },
+            callsUpdated: { increment: stored.updated },
+            callsUnchanged: { increment: stored.unchanged },
+            callsTotal: page.total ?? undefined,
+            pagesDone: { increment: 1 },
+            checkpoint: { ...checkpoint, cursor },
+            waitingUntil: null,
+          },
+        });
+        await this.publishProgress(integration.id, run.id, statusId);
+        await heartbeat();
+        if (cursor === null) break;
+      }
+    } catch (e) {
+      await this.handleImportError(statusId, e);
+      return;
+    }
+    await this.prisma.$transaction([
+      this.prisma.syncUserStatus.update({
+        where: { id: statusId },
+        data: { state: "COMPLETED", finishedAt: new Date(), waitingUntil: null, errorCode: null, errorMessage: null },
+      }),
+      this.prisma.providerUser.update({
+        where: { id: providerUser.id },
+        data: { syncedThrough: new Date(checkpoint.windowTo) },
+      }),
+    ]);
+    await this.publishProgress(integration.id, run.id, statusId);
+    await this.finishRunIfDone(run.id);
+  }
+
+  private async handleImportError(statusId: string, e: unknown): Promise<void> {
+    const status = await this.prisma.syncUserStatus.update({
+      where: { id: statusId },
+      data: { attempts: { increment: 1 } },
+      include: { run: true },
+    });
+    const err = isProviderError(e) ? e : null;
+    this.deps.log.warn({ statusId, code: err?.code, err: err ? undefined : e }, "user import failed");
+    if (err?.kind === "RECONNECT_NEEDED") {
+      await this.markReconnectNeeded(status.run.integrationId, err);
+      return;
+    }
+    const retryable = err ? err.retryable : false;
+    if (retryable && status.attempts < this.settings.maxAttempts) {
+      const at =
+        err?.kind === "RATE_LIMITED" && err.details.retryAt
+          ? new Date(err.details.retryAt)
+          : new Date(Date.now() + this.settings.retryDelayMs * 2 ** (status.attempts - 1));
+      await this.prisma.syncUserStatus.update({
+        where: { id: statusId },
+        data: {
+          waitingUntil: err?.kind === "RATE_LIMITED" ? at : null,
+          errorCode: err?.code ?? null,
+          errorMessage: err?.message ?? null,
+        },
+      });
+      await this.deps.queue.importUser(statusId, at);
+      await this.publishProgress(status.run.integrationId, status.runId, statusId);
+      return;
+    }
+    await this.failUser(statusId, e);
+  }
+
+  private async failUser(statusId: string, e: unknown): Promise<void> {
+    const err = isProviderError(e) ? e : null;
+    const status = await this.prisma.syncUserStatus.update({
+      where: { id: statusId },
+      data: {
+        state: "FAILED",
+        finishedAt: new Date(),
+        waitingUntil: null,
+        errorCode: err?.code ?? "INTERNAL_ERROR",
+        errorMessage: err?.message ?? "Unexpected error while importing; retry, and contact support if it persists",
+        // Auth failures are worth retrying after reconnecting; permanent provider errors are not.
+        retryable: err ? err.kind !== "PERMANENT" : true,
+      },
+      include: { run: true },
+    });
+    await this.publishProgress(status.run.integrationId, status.runId, statusId);
+    await this.finishRunIfDone(status.runId);
+  }
+
+  /** Closes the run when every user is terminal. Safe to call concurrently: the update is conditional. */
+  async finishRunIfDone(runId: string): Promise<void> {
+    const open = await this.prisma.syncUserStatus.count({
+      where: { runId, state: { notIn: [...TERMINAL] } },
+    });
+    const total = await this.prisma.syncUserStatus.count({ where: { runId } });
+    if (open > 0 || total === 0) return;
+    const failed = await this.prisma.syncUserStatus.count({ where: { runId, state: "FAILED" } });
+    const status = failed === 0 ? "COMPLETED" : failed === total ? "FAILED" : "PARTIAL";
+    const closed = await this.prisma.syncRun.updateMany({
+      where: { id: runId, status: "RUNNING" },
+      data: { status, activeSlot: null, finishedAt: new Date() },
+    });
+    if (closed.count === 0) return;
+    const run = await this.prisma.syncRun.findUniqueOrThrow({ where: { id: runId }, include: { integration: true } });
+    await this.prisma.integration.update({
+      where: { id: run.integrationId },
+      data: {
+        lastSyncAt: run.finishedAt,
+        lastSyncStatus: status,
+        lastSyncError: failed > 0 ? `${failed} of ${total} users failed` : null,
+        wizardStep: run.integration.wizardStep === "SYNC" ? "COMPLETE" : run.integration.wizardStep,
+      },
+    });
+    await this.deps.queue.followUpTranscripts(run.integrationId);
+    await this.publishProgress(run.integrationId, runId, null);
+    await this.publishIntegration(run.integrationId, "SYNC_FINISHED");
+  }
+
+  private async failRun(runId: string, e: unknown): Promise<void> {
+    const err = isProviderError(e) ? e : null;
+    const run = await this.prisma.syncRun.update({
+      where: { id: runId },
+      data: {
+        status: "FAILED",
+        activeSlot: null,
+        finishedAt: new Date(),
+        error: err ? `${err.code}: ${err.message}` : "Unexpected error",
+      },
+    });
+    if (err?.kind === "RECONNECT_NEEDED") await this.markReconnectNeeded(run.integrationId, err);
+    else
+      await this.prisma.integration.update({
+        where: { id: run.integrationId },
+        data: { lastSyncAt: new Date(), lastSyncStatus: "FAILED", lastSyncError: run.error },
+      });
+    await this.publishProgress(run.integrationId, runId, null);
+    await this.publishIntegration(run.integrationId, "SYNC_FINISHED");
+  }
+
+  /** Revoked credentials: the integration waits for a reconnect, its schedule paused, its users failed. */
+  async markReconnectNeeded(integrationId: string, err: ProviderError): Promise<void> {
+    await this.prisma.integration.update({
+      where: { id: integrationId },
+      data: { status: "RECONNECT_NEEDED", errorCode: "AUTH_FAILED", errorMessage: err.message, nextSyncAt: null },
+    });
+    await this.deps.queue.unschedule(integrationId);
+    const open = await this.prisma.syncUserStatus.findMany({
+      where: { run: { integrationId, status: "RUNNING" }, state: { in: ["PENDING", "IN_PROGRESS"] } },
+      select: { id: true },
+    });
+    for (const s of open) await this.failUser(s.id, new ProviderError("AUTH_FAILED", err.message));
+    await this.publishIntegration(integrationId, "STATUS_CHANGED");
+  }
+
+  /** Re-runs one failed user inside its run; the others are left as they are. */
+  async retryUser(statusId: string): Promise<void> {
+    const status = await this.prisma.syncUserStatus.findUniqueOrThrow({
+      where: { id: statusId },
+      include: { run: { include: { integration: true } } },
+    });
+    if (status.state !== "FAILED") throw new DomainError("CONFLICT", "Only a failed user can be retried.");
+    if (status.run.integration.status !== "CONNECTED") throw new DomainError("NOT_CONNECTED");
+    try {
+      await this.prisma.$transaction([
+        this.prisma.syncRun.update({
+          where: { id: status.runId },
+          data: { status: "RUNNING", activeSlot: true, finishedAt: null },
+        }),
+        this.prisma.syncUserStatus.update({
+          where: { id: statusId },
+          data: {
+            state: "PENDING",
+            attempts: 0,
+            errorCode: null,
+            errorMessage: null,
+            retryable: null,
+            finishedAt: null,
+            waitingUntil: null,
+          },
+        }),
+      ]);
+    } catch (e) {
+      if ((e as { code?: string }).code === "P2002") throw new DomainError("SYNC_IN_PROGRESS");
+      throw e;
+    }
+    await this.deps.queue.importUser(statusId);
+    await this.publishProgress(status.run.integrationId, status.runId, statusId);
+  }
+
+  /** Job transcripts: asks again for calls whose transcript was not ready; gives up after the window. */
+  async followUpTranscripts(integrationId: string): Promise<void> {
+    const integration = await this.prisma.integration.findUniqueOrThrow({ where: { id: integrationId } });
+    if (integration.status !== "CONNECTED") return;
+    const now = new Date();
+    await this.prisma.call.updateMany({
+      where: {
+        integrationId,
+        readiness: { in: ["TRANSCRIPT_PENDING", "PROCESSING"] },
+        transcriptDeadline: { lt: now },
+      },
+      data: { readiness: "TRANSCRIPT_GAVE_UP" },
+    });
+    const waiting = await this.prisma.call.findMany({
+      where: { integrationId, readiness: { in: ["TRANSCRIPT_PENDING", "PROCESSING"] }, purgedAt: null },
+      select: { providerCallId: true },
+      orderBy: { startedAt: "asc" },
+    });
+    if (waiting.length === 0) return;
+    const client = await this.client(integrationId);
+    const users = await this.userMaps(integration.workspaceId, integrationId);
+    for (let i = 0; i < waiting.length; i += 100) {
+      const ids = waiting.slice(i, i + 100).map((c) => c.providerCallId);
+      try {
+        const calls = await client.fetchCalls(ids);
+        await storeCalls(
+          this.prisma,
+          {
+            workspaceId: integration.workspaceId,
+            integrationId,
+            provider: integration.provider,
+            usersByEmail: users.byEmail,
+            usersByProviderId: users.byProviderId,
+            transcriptWindowMs: this.settings.transcriptWindowMs,
+          },
+          calls,
+        );
+      } catch (e) {
+        if (isProviderError(e) && e.kind === "RECONNECT_NEEDED") await this.markReconnectNeeded(integrationId, e);
+        else this.deps.log.warn({ integrationId, err: e }, "transcript follow-up failed; next sync tries again");
+        return;
+      }
+    }
+  }
+
+  /** Job scheduled: the recurring sync of one integration. */
+  async scheduledSync(integrationId: string): Promise<void> {
+    const integration = await this.prisma.integration.findUnique({ where: { id: integrationId } });
+    if (integration?.status !== "CONNECTED") return;
+    await this.prisma.integration.update({
+      where: { id: integrationId },
+      data: { nextSyncAt: new Date(Date.now() + integration.syncIntervalMinutes * 60_000) },
+    });
+    try {
+      await this.startRun(integrationId, "SCHEDULED");
+    } catch (e) {
+      if (e instanceof DomainError && e.code === "SYNC_IN_PROGRESS") return;
+      throw e;
+    }
+  }
+
+  // --- helpers ----------------------------------------------------------------------------
+
+  /** The provider client of an integration, with its credential session and shared pacer. */
+  async client(
+    integrationId: string,
+    onWait?: (reason: "RATE_LIMIT" | "RETRY", untilMs: number) => Promise<void>,
+  ): Promise<CallProviderClient> {
+    const { prisma, cipher, providers } = this.deps;
+    const integration = await prisma.integration.findUniqueOrThrow({
+      where: { id: integrationId },
+      select: { provider: true, connectedAccountId: true },
+    });
+    const adapter = providers[integration.provider];
+    const session = createCredentialSession({
+      prisma,
+      cipher,
+      integrationId,
+      oauth: adapter.kind === "oauth" ? adapter.oauth : null,
+      onRevoked: (err) => this.markReconnectNeeded(integrationId, err),
+    });
+    return adapter.client({
+      session,
+      paceKey: `${integration.provider}:${integration.connectedAccountId ?? integrationId}`,
+      onWait: onWait ? (reason, until) => void onWait(reason, until).catch(() => {}) : undefined,
+    });
+  }
+
+  private async userMaps(workspaceId: string, integrationId: string) {
+    const [users, providerUsers] = await Promise.all([
+      this.prisma.user.findMany({ where: { workspaceId }, select: { id: true, email: true } }),
+      this.prisma.providerUser.findMany({
+        where: { integrationId, workspaceUserId: { not: null } },
+        select: { providerUserId: true, workspaceUserId: true },
+      }),
+    ]);
+    return {
+      byEmail: new Map(users.map((u) => [u.email, u.id])),
+      byProviderId: new Map(providerUsers.map((p) => [p.providerUserId, p.workspaceUserId!])),
+    };
+  }
+
+  async publishProgress(integrationId: string, runId: string, statusId: string | null): Promise<void> {
+    this.deps.pubsub.publish("syncProgress", integrationId, { integrationId, runId, statusId, at: Date.now() });
+  }
+
+  async publishIntegration(
+    integrationId: string,
+    type: IntegrationEventType,
+    code: string | null = null,
+    message: string | null = null,
+  ): Promise<void> {
+    this.deps.pubsub.publish("integration", integrationId, { type, integrationId, code, message, at: Date.now() });
+  }
+}
