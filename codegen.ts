@@ -7,6 +7,7 @@ const config: CodegenConfig = {
   schema: "schema/schema.graphql",
   documents: ["test/operations/**/*.graphql", "web/operations/**/*.graphql"],
   ignoreNoDocuments: true,
+  emitLegacyCommonJSImports: false,
   generates: {
     "test/generated/": {
       preset: "client",

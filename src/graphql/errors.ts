@@ -3,6 +3,7 @@
  * else is masked by Yoga. Codes are part of the API: never rename one (src/errors.ts).
  */
 import { GraphQLError } from "graphql";
+import { maskError as yogaMaskError } from "graphql-yoga";
 import { DomainError, ERROR_CODES, type ErrorCode } from "../errors.js";
 
 export { ERROR_CODES, type ErrorCode };
@@ -17,25 +18,26 @@ export function badInput(message: string, field?: string) {
   return appError("BAD_USER_INPUT", message, field ? { field } : {});
 }
 
-/** Yoga's maskError: domain errors keep their code and message, everything else is masked. */
-export function maskError(error: unknown, message: string): GraphQLError {
+/**
+ * Yoga's maskError: domain errors keep their code and message; errors a client caused that a
+ * library raised without a code (bad variables, cursors, limits) get BAD_USER_INPUT; anything
+ * else is masked as INTERNAL_SERVER_ERROR, never with its original message or stack.
+ */
+export function maskError(error: unknown, message: string): Error {
   const original = error instanceof GraphQLError ? error.originalError : error;
-  if (original instanceof DomainError && error instanceof GraphQLError)
+  if (original instanceof DomainError)
     return new GraphQLError(original.message, {
-      nodes: error.nodes,
-      path: error.path,
+      nodes: error instanceof GraphQLError ? error.nodes : undefined,
+      path: error instanceof GraphQLError ? error.path : undefined,
       extensions: { code: original.code, ...original.extensions },
     });
-  if (error instanceof GraphQLError && !error.originalError) return error;
-  if (error instanceof GraphQLError && error.originalError instanceof GraphQLError)
-    return new GraphQLError(error.originalError.message, {
-      nodes: error.nodes,
-      path: error.path,
-      extensions: error.originalError.extensions,
-    });
-  return new GraphQLError(message, {
-    nodes: error instanceof GraphQLError ? error.nodes : undefined,
-    path: error instanceof GraphQLError ? error.path : undefined,
-    extensions: { code: "INTERNAL_SERVER_ERROR" },
+  const masked = yogaMaskError(error, message, false);
+  if (!(masked instanceof GraphQLError) || masked.extensions?.code !== undefined) return masked;
+  return new GraphQLError(masked.message, {
+    nodes: masked.nodes,
+    source: masked.source,
+    positions: masked.positions,
+    path: masked.path,
+    extensions: { ...masked.extensions, code: "BAD_USER_INPUT" },
   });
 }

@@ -8,7 +8,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Socket } from "node:net";
 import { EnvelopArmorPlugin } from "@escape.tech/graphql-armor";
 import { usePrometheus } from "@graphql-yoga/plugin-prometheus";
-import type { ExecutionArgs, GraphQLSchema } from "graphql";
+import type { ExecutionArgs, GraphQLError, GraphQLSchema, ValidationContext } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
 import { createYoga, type Plugin, type YogaInitialContext } from "graphql-yoga";
 import { WebSocketServer } from "ws";
@@ -55,6 +55,12 @@ async function resolveViewer(services: Services, config: Config, token: string |
   });
   return user ? { userId: user.id, workspaceId: user.workspaceId, role: user.role, email: user.email } : null;
 }
+
+/** graphql-armor rejections reported as validation errors: GRAPHQL_VALIDATION_FAILED, HTTP 400. */
+const reportAsValidationError = {
+  propagateOnRejection: false,
+  onReject: [(ctx: ValidationContext | null, error: GraphQLError) => ctx?.reportError(error)],
+};
 
 function requestLogger(): Plugin {
   return {
@@ -103,10 +109,10 @@ export function buildApp(options: AppOptions): App {
     },
     plugins: [
       EnvelopArmorPlugin({
-        maxDepth: { n: config.graphql.maxDepth, ignoreIntrospection: true },
-        costLimit: { maxCost: config.graphql.maxCost },
-        maxAliases: { n: 30 },
-        maxDirectives: { n: 30 },
+        maxDepth: { n: config.graphql.maxDepth, ignoreIntrospection: true, ...reportAsValidationError },
+        costLimit: { maxCost: config.graphql.maxCost, ...reportAsValidationError },
+        maxAliases: { n: 30, ...reportAsValidationError },
+        maxDirectives: { n: 30, ...reportAsValidationError },
         maxTokens: { n: 4000 },
         blockFieldSuggestion: { enabled: config.production },
       }),

@@ -7,6 +7,7 @@ import { type GraphQLFormattedError, print } from "graphql";
 import { mintToken } from "../../src/auth/tokens.js";
 import { loadConfig } from "../../src/config.js";
 import { openRuntime, type Runtime } from "../../src/runtime.js";
+import type { EngineSettings } from "../../src/sync/engine.js";
 import { createTestDatabase, type TestDatabase } from "./db.js";
 
 export interface GqlResult<T> {
@@ -27,8 +28,16 @@ export interface TestApi {
   close(): Promise<void>;
 }
 
-export async function startApi(env: Record<string, string> = {}): Promise<TestApi> {
-  const database = await createTestDatabase();
+export interface StartApiOptions {
+  /** Listen on this port (OAuth tests need PUBLIC_URL before the server listens). */
+  port?: number;
+  engine?: Partial<EngineSettings>;
+  /** Reuse a database (several API processes on one database). */
+  database?: TestDatabase;
+}
+
+export async function startApi(env: Record<string, string> = {}, options: StartApiOptions = {}): Promise<TestApi> {
+  const database = options.database ?? (await createTestDatabase());
   const config = loadConfig({
     NODE_ENV: "test",
     DATABASE_URL: database.url,
@@ -38,7 +47,12 @@ export async function startApi(env: Record<string, string> = {}): Promise<TestAp
     ...env,
   });
   const queries: string[] = [];
-  const runtime = await openRuntime(config, { role: "serve", port: 0, onQuery: (sql) => queries.push(sql) });
+  const runtime = await openRuntime(config, {
+    role: "serve",
+    port: options.port ?? 0,
+    engine: options.engine,
+    onQuery: (sql) => queries.push(sql),
+  });
   const url = runtime.app!.url();
   return {
     url,
@@ -64,7 +78,7 @@ export async function startApi(env: Record<string, string> = {}): Promise<TestAp
     },
     async close() {
       await runtime.close();
-      await database.drop();
+      if (!options.database) await database.drop();
     },
   };
 }
