@@ -16,15 +16,7 @@
  * | behaviours.sendRetryAfter | false: 429 without Retry-After | true |
  */
 import { type Context, Hono } from "hono";
-import {
-  Behaviours,
-  behaviourMiddleware,
-  listen,
-  type QuotaRule,
-  quotaResponse,
-  RequestLog,
-  SimClock,
-} from "../kit.js";
+import { Behaviours, behaviourMiddleware, listen, type QuotaRule, RequestLog, SimClock } from "../kit.js";
 import { defaultScenario } from "../scenario.js";
 import { type ClariDataset, type ClariDatasetCall, generateClariDataset } from "./dataset.js";
 
@@ -193,6 +185,26 @@ const intParam = (raw: string | undefined, fallback: number, min: number, max: n
 export function createClariApp(state: ClariSimState): Hono {
   const app = new Hono();
   const weekly = new Map<string, { weekStart: number; used: number }>();
+  /**
+   * `behaviours.quota` read as API Gateway throttling does: a token bucket per rule holding
+   * `points` tokens, refilled at points/duration per second. Returns seconds to wait, or null.
+   */
+  const buckets = new Map<string, { tokens: number; at: number }>();
+  const throttle = (key: string, now: number): number | null => {
+    const rules = behaviours.quota;
+    if (!rules) return null;
+    let wait: number | null = null;
+    const states = rules.map((rule, i) => {
+      const id = `${key}:${i}:${rule.points}:${rule.duration}`;
+      const rate = rule.points / (rule.duration * 1000);
+      const previous = buckets.get(id) ?? { tokens: rule.points, at: now };
+      const tokens = Math.min(rule.points, previous.tokens + (now - previous.at) * rate);
+      if (tokens < 1) wait = Math.max(wait ?? 0, rate > 0 ? Math.ceil((1 - tokens) / rate / 1000) : rule.duration);
+      return { id, tokens };
+    });
+    for (const { id, tokens } of states) buckets.set(id, { tokens: wait === null ? tokens - 1 : tokens, at: now });
+    return wait;
+  };
   const { behaviours, log } = state;
 
   app.use(
@@ -208,8 +220,11 @@ export function createClariApp(state: ClariSimState): Hono {
       return c.json({ message: gatewayMessage(status) }, status);
     }
     const key = apiKey as string;
-    const limited = quotaResponse(c, behaviours, key, 1, { message: "Too Many Requests" });
-    if (limited) return limited;
+    const wait = throttle(key, Date.now());
+    if (wait !== null) {
+      if (behaviours.sendRetryAfter) c.header("Retry-After", String(wait));
+      return c.json({ message: "Too Many Requests" }, 429);
+    }
     const limit = state.settings.weeklyQuota;
     if (limit !== null) {
       const weekStart = lastSunday(state.clock.now());
