@@ -21,6 +21,9 @@ export function openDatabase(
 ): DbHandle {
   const owned = typeof connection === "string";
   const pool = owned ? new pg.Pool({ connectionString: connection, max: options.max ?? 10 }) : connection;
+  // An idle client whose server connection dies (restart, failover) must not crash the process;
+  // the pool replaces it on the next checkout.
+  if (owned) pool.on("error", () => {});
   const prisma = new PrismaClient({
     adapter: new PrismaPg(pool),
     log: options.log ? [{ emit: "event", level: "query" }] : [],

@@ -42,8 +42,8 @@ export interface QuotaRule {
 /** Behaviours every simulator supports; tests flip them at run time. */
 export class Behaviours {
   latencyMs = 0;
-  /** Statuses to answer the next requests with, one per request (e.g. [500, 503]). */
-  private failures: number[] = [];
+  /** Statuses to answer the next requests with, one per request (e.g. [500, 503]), optionally only for one path prefix. */
+  private failures: { status: number; path?: string }[] = [];
   /** Number of next requests to never answer (client must time out). */
   hangNext = 0;
   /** null disables quota enforcement. Cost per request comes from the simulator. */
@@ -52,11 +52,16 @@ export class Behaviours {
   sendRetryAfter = true;
   private usage = new Map<string, { windowStart: number; used: number }>();
 
-  failNext(count: number, status = 500): void {
-    for (let i = 0; i < count; i++) this.failures.push(status);
+  failNext(count: number, status = 500, pathPrefix?: string): void {
+    for (let i = 0; i < count; i++) this.failures.push({ status, path: pathPrefix });
   }
-  takeFailure(): number | undefined {
-    return this.failures.shift();
+  /** Ends an injected outage: pending failures are dropped. */
+  clearFailures(): void {
+    this.failures = [];
+  }
+  takeFailure(path = ""): number | undefined {
+    const i = this.failures.findIndex((f) => f.path === undefined || path.startsWith(f.path));
+    return i < 0 ? undefined : this.failures.splice(i, 1)[0]?.status;
   }
   resetQuota(): void {
     this.usage.clear();
@@ -144,7 +149,7 @@ export function behaviourMiddleware(
       behaviours.hangNext--;
       await sleep(120_000);
     }
-    const failure = behaviours.takeFailure();
+    const failure = behaviours.takeFailure(url.pathname);
     if (failure !== undefined) {
       entry.status = failure;
       return c.json(failureBody(failure) as object, failure as 500);

@@ -175,12 +175,11 @@ export class SyncEngine {
         }
       });
     }
-    const pending = await this.prisma.syncUserStatus.findMany({
-      where: { runId, state: { in: ["PENDING", "IN_PROGRESS"] } },
-      select: { id: true },
-    });
-    for (const s of pending) await this.deps.queue.importUser(s.id);
-    await this.publishProgress(run.integrationId, runId, null);
+    const statuses = await this.prisma.syncUserStatus.findMany({ where: { runId }, select: { id: true, state: true } });
+    // Subscribers see every user's first state (PENDING or SKIPPED) before any import starts.
+    for (const s of statuses) await this.publishProgress(run.integrationId, runId, s.id);
+    for (const s of statuses)
+      if (s.state === "PENDING" || s.state === "IN_PROGRESS") await this.deps.queue.importUser(s.id);
     await this.finishRunIfDone(runId);
   }
 
@@ -349,7 +348,8 @@ export class SyncEngine {
     const total = await this.prisma.syncUserStatus.count({ where: { runId } });
     if (open > 0 || total === 0) return;
     const failed = await this.prisma.syncUserStatus.count({ where: { runId, state: "FAILED" } });
-    const status = failed === 0 ? "COMPLETED" : failed === total ? "FAILED" : "PARTIAL";
+    const attempted = await this.prisma.syncUserStatus.count({ where: { runId, state: { not: "SKIPPED" } } });
+    const status = failed === 0 ? "COMPLETED" : failed === attempted ? "FAILED" : "PARTIAL";
     const closed = await this.prisma.syncRun.updateMany({
       where: { id: runId, status: "RUNNING" },
       data: { status, activeSlot: null, finishedAt: new Date() },
