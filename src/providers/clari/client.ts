@@ -73,7 +73,7 @@ export interface ClariClientOptions {
   /** Longest rate-limit wait done inline; longer ones surface as RATE_LIMITED. */
   maxInlineWaitMs?: number;
   attempts?: number;
-  /** Finished calls kept for re-listing under another user. */
+  /** Finished calls with several Copilot users kept for re-listing under another user (2,000). */
   detailsCacheSize?: number;
 }
 
@@ -401,10 +401,11 @@ class ClariCopilotClient implements ClariClient {
     const cached = this.detailsCache.get(call.id);
     if (cached && cached.modified === modified && modified !== null) return cached.details;
     const details = await this.fetchDetails(call.id);
-    if (details && details.status.toUpperCase() === "POST_PROCESSING_DONE") {
+    // Only a call with several Copilot users can be listed again under another user.
+    if (details && details.status.toUpperCase() === "POST_PROCESSING_DONE" && (call.users?.length ?? 0) > 1) {
       this.detailsCache.delete(call.id);
       this.detailsCache.set(call.id, { modified, details });
-      const cap = this.options.detailsCacheSize ?? 500;
+      const cap = this.options.detailsCacheSize ?? 2000;
       while (this.detailsCache.size > cap) {
         const oldest = this.detailsCache.keys().next().value;
         if (oldest === undefined) break;
