@@ -100,7 +100,11 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
   });
   const services: Services = { prisma: db.prisma, log, pubsub: bus.pubsub, wizard, providers };
   const works = options.role === "worker" || (options.role !== "none" && config.workerInProcess);
-  if (works) await jobs.startWorking(engine);
+  if (works) {
+    await jobs.startWorking(engine);
+    // Supervisors and the process tests wait for this line before counting on the worker.
+    log.info({ worker: config.jobs.workerName }, "worker started");
+  }
 
   let app: App | null = null;
   if (options.role === "start" || options.role === "serve") {
