@@ -47,6 +47,19 @@ export async function storeCalls(db: Db, target: StoreTarget, records: CallRecor
   const incoming = [...unique.values()];
   if (incoming.length === 0) return { created: 0, updated: 0, unchanged: 0, pending: 0, callIds: [] };
 
+  // Two users' imports may store the same call at once (Clari lists a call under every Copilot
+  // user on it): the slower insert hits the unique (integration, provider call id) and rolls
+  // back; written again, it finds the other's row and compares hashes like any re-read.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await writeCalls(db, target, incoming, now);
+    } catch (e) {
+      if ((e as { code?: string }).code !== "P2002" || attempt >= 3) throw e;
+    }
+  }
+}
+
+async function writeCalls(db: Db, target: StoreTarget, incoming: CallRecord[], now: number): Promise<StoreResult> {
   return db.$transaction(async (tx) => {
     const existing = await tx.call.findMany({
       where: { integrationId: target.integrationId, providerCallId: { in: incoming.map((r) => r.providerCallId) } },
