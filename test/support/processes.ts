@@ -364,10 +364,11 @@ export function expectedGongCalls(gong: GongSimulator, fromMs: number): number {
   }).length;
 }
 
-/** The /v2/calls/extensive listing requests of one Gong user, in order. */
-export function listingRequests(gong: GongSimulator, gongUserId: string) {
-  return gong.log
-    .find((r) => r.path === "/v2/calls/extensive" && r.method === "POST")
+/** The /v2/calls/extensive listing requests of one Gong user, in order, from log position `since`. */
+export function listingRequests(gong: GongSimulator, gongUserId: string, since = 0) {
+  return gong.log.entries
+    .slice(since)
+    .filter((r) => r.path === "/v2/calls/extensive" && r.method === "POST")
     .map((r) => ({
       at: r.at,
       status: r.status,
