@@ -70,7 +70,7 @@ beforeAll(async () => {
     startWorker({ env, name: "worker-1" }),
     startWorker({ env, name: "worker-2" }),
   ]);
-  [apiA, apiB] = started as [CallsyncProcess, CallsyncProcess];
+  [apiA, apiB] = started;
   workers = started.slice(2);
 }, 120_000);
 
