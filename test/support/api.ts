@@ -7,6 +7,7 @@ import { type GraphQLFormattedError, print } from "graphql";
 import { mintToken } from "../../src/auth/tokens.js";
 import { loadConfig } from "../../src/config.js";
 import { openRuntime, type Runtime } from "../../src/runtime.js";
+import type { Route } from "../../src/server/app.js";
 import type { EngineSettings } from "../../src/sync/engine.js";
 import { createTestDatabase, type TestDatabase } from "./db.js";
 
@@ -34,6 +35,8 @@ export interface StartApiOptions {
   engine?: Partial<EngineSettings>;
   /** Reuse a database (several API processes on one database). */
   database?: TestDatabase;
+  /** Routes mounted beside GraphQL (the example web client). */
+  routes?: Route[];
 }
 
 export async function startApi(env: Record<string, string> = {}, options: StartApiOptions = {}): Promise<TestApi> {
@@ -52,6 +55,7 @@ export async function startApi(env: Record<string, string> = {}, options: StartA
     port: options.port ?? 0,
     engine: options.engine,
     onQuery: (sql) => queries.push(sql),
+    routes: options.routes,
   });
   const url = runtime.app!.url();
   return {
