@@ -287,6 +287,8 @@ class RunProgress {
   private readonly body = h("tbody");
   private readonly users = new Map<string, SyncUserRowFragment>();
   private run: { id: string; status: string; kind: string } | null = null;
+  /** Retrying needs a live connection; a disconnected integration shows its last results only. */
+  private canRetry = true;
 
   constructor(
     integrationId: string,
@@ -317,6 +319,11 @@ class RunProgress {
     if (run) this.setRun(run);
     else this.renderStatus();
     live(AppSyncProgressDocument, { integrationId }, (data) => this.apply(data.syncProgress));
+  }
+
+  allowRetry(allowed: boolean): void {
+    this.canRetry = allowed;
+    this.renderAll();
   }
 
   /** A run as read by a query or returned by a mutation. */
@@ -380,15 +387,15 @@ class RunProgress {
       u.state === "SKIPPED"
         ? "—"
         : [
+            total ? h("progress", { max: total, value: Math.min(u.callsDone, total), "aria-hidden": "true" }) : null,
             total !== null
-              ? h("progress", { max: Math.max(total, 1), value: Math.min(u.callsDone, total), "aria-hidden": "true" })
-              : null,
-            ` ${u.callsDone}${total !== null ? ` / ${total}` : ""}`,
+              ? ` ${u.callsDone} / ${total}`
+              : ` ${u.callsDone}${u.state === "IN_PROGRESS" ? " so far" : ""}`,
             u.callsImported > 0 ? h("span", { class: "muted" }, ` (${u.callsImported} new)`) : null,
           ];
 
     let actionCell: Child = null;
-    if (u.state === "FAILED" && u.retryable !== false) {
+    if (u.state === "FAILED" && u.retryable !== false && this.canRetry) {
       const retry = h("button", { type: "button", class: "secondary" }, "Retry");
       retry.setAttribute("aria-label", `Retry ${u.name ?? u.email ?? "user"}`);
       const slot = h("div");
@@ -415,7 +422,7 @@ class RunProgress {
         u.name ? h("div", { class: "muted" }, u.email) : null,
       ),
       h("td", {}, badge(u.state, STATE_LABEL[u.state] ?? u.state)),
-      h("td", {}, ...[calls].flat()),
+      h("td", { class: "nowrap" }, ...[calls].flat()),
       h("td", {}, ...details),
       h("td", {}, actionCell),
     );
@@ -609,6 +616,8 @@ function integrationCard(initial: IntegrationCardFragment): HTMLElement {
     if (!progress && i.status !== "DISCONNECTED")
       progress = new RunProgress(i.id, run, () => void refresh().catch((e) => errors.replaceChildren(alertBox(e))));
     else if (progress && run) progress.setRun(run);
+    progress?.allowRetry(active);
+    if (progress && run) progress.setRun(run);
 
     card.replaceChildren(
       ...compact([
