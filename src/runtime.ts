@@ -112,7 +112,11 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
       config,
       services,
       schema,
-      routes: [oauthCallbackRoute(wizard, config.oauthResultUrl), ...(options.routes ?? [])],
+      routes: [
+        oauthCallbackRoute(wizard, config.oauthResultUrl),
+        ...(config.env === "development" ? [await (await import("./server/web.js")).webRoute()] : []),
+        ...(options.routes ?? []),
+      ],
     });
     await app.start(options.port ?? config.port);
     closers.push(() => app!.stop());
