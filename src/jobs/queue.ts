@@ -44,7 +44,27 @@ export interface Jobs {
 const isUniqueViolation = (e: unknown) =>
   (e as { code?: string }).code === "23505" || /duplicate key/.test(String((e as Error).message));
 
+/** Key of the advisory lock that serialises the job tables' set-up between processes. */
+const SCHEMA_LOCK_KEY = 4_242_001;
+
 export async function createJobs(options: JobsOptions): Promise<Jobs> {
+  // The backend creates its tables and indexes with CREATE … IF NOT EXISTS, which is not safe
+  // when processes start at once on a fresh database (23505 on pg_class / pg_type: one of them
+  // crashes). An advisory lock lets one process at a time do it. Embedded PGlite has a single
+  // connection and a single process: no lock there.
+  const setupLock = options.embedded ? null : await options.pool.connect();
+  try {
+    await setupLock?.query("SELECT pg_advisory_lock($1)", [SCHEMA_LOCK_KEY]);
+    return await createJobsLocked(options);
+  } finally {
+    if (setupLock) {
+      await setupLock.query("SELECT pg_advisory_unlock($1)", [SCHEMA_LOCK_KEY]).catch(() => {});
+      setupLock.release();
+    }
+  }
+}
+
+async function createJobsLocked(options: JobsOptions): Promise<Jobs> {
   const backend = new PostgresBackend({ pool: options.pool, disableNotifications: options.embedded });
   const agenda = new Agenda({
     backend,
@@ -126,9 +146,12 @@ export async function createJobs(options: JobsOptions): Promise<Jobs> {
       working = true;
     },
     async stop() {
-      // stop() only acts on a started instance; a producer-only one has nothing to unlock.
-      if (working) await agenda.stop(false);
-      else await backend.disconnect();
+      // A worker lets running jobs finish (bounded), then releases the rest for other workers;
+      // stop() only acts on a started instance, so a producer-only one just disconnects.
+      if (working) {
+        await agenda.drain({ timeout: 15_000, closeConnection: false });
+        await agenda.stop(false);
+      } else await backend.disconnect();
     },
   };
 }

@@ -63,7 +63,7 @@ function expectedCalls(fromMs: number): number {
   return gong.dataset.calls.filter((c) => {
     const started = Date.parse(String(c.metaData.started));
     const ended = started + (c.metaData.duration ?? 0) * 1000;
-    return matched.has(c.metaData.primaryUserId) && started >= fromMs && ended + 3_600_000 <= now;
+    return matched.has(String(c.metaData.primaryUserId)) && started >= fromMs && ended + 3_600_000 <= now;
   }).length;
 }
 
@@ -223,7 +223,7 @@ describe("Gong: Connect → Authorize → Backfill → Sync → Complete", () =>
     expect(integration.nextSyncAt).toBeNull();
     const scheduled = await api.runtime.db.pool.query(
       `SELECT count(*)::int AS n FROM agenda_jobs WHERE name = 'sync:scheduled' AND data->>'integrationId' = $1`,
-      [integration.id],
+      [localId(integration.id)],
     );
     expect(scheduled.rows[0].n).toBe(0);
     const again = await api.gql(WizardSyncNowDocument, { integrationId }, token);
