@@ -497,8 +497,12 @@ const SyncProgressEventType = builder.objectRef<SyncProgressEvent>("SyncProgress
     user: t.prismaField({
       type: "SyncUserStatus",
       nullable: true,
+      // Run-level events have no user; the lookup of the nil id keeps one code path (and finds nothing).
       resolve: (query, e, _args, ctx) =>
-        e.statusId ? ctx.prisma.syncUserStatus.findUnique({ ...query, where: { id: e.statusId } }) : null,
+        ctx.prisma.syncUserStatus.findUnique({
+          ...query,
+          where: { id: e.statusId ?? "00000000-0000-0000-0000-000000000000" },
+        }),
     }),
   }),
 });
