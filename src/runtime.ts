@@ -132,6 +132,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
     jobs,
     app,
     async close() {
+      engine.stop();
       for (const close of closers.reverse()) await close();
     },
   };

@@ -21,9 +21,12 @@ export function openDatabase(
 ): DbHandle {
   const owned = typeof connection === "string";
   const pool = owned ? new pg.Pool({ connectionString: connection, max: options.max ?? 10 }) : connection;
-  // An idle client whose server connection dies (restart, failover) must not crash the process;
-  // the pool replaces it on the next checkout.
-  if (owned) pool.on("error", () => {});
+  // A connection that dies (server restart, failover, database dropped) must not crash the
+  // process: the query in flight rejects on its own, and the pool replaces the client.
+  if (owned) {
+    pool.on("error", () => {});
+    pool.on("connect", (client) => client.on("error", () => {}));
+  }
   const prisma = new PrismaClient({
     adapter: new PrismaPg(pool),
     log: options.log ? [{ emit: "event", level: "query" }] : [],

@@ -76,12 +76,18 @@ const TERMINAL = ["COMPLETED", "FAILED", "SKIPPED"] as const;
 
 export class SyncEngine {
   readonly settings: EngineSettings;
+  private stopping = false;
   constructor(private readonly deps: EngineDeps) {
     this.settings = { ...DEFAULT_ENGINE_SETTINGS, ...deps.settings };
   }
 
   private get prisma() {
     return this.deps.prisma;
+  }
+
+  /** Imports stop after their current page (checkpointed) and are queued again for another worker. */
+  stop(): void {
+    this.stopping = true;
   }
 
   // --- runs -------------------------------------------------------------------------------
@@ -241,7 +247,9 @@ export class SyncEngine {
           { fromMs: Math.max(checkpoint.windowFrom, EPOCH_FLOOR), toMs: checkpoint.windowTo },
           cursor,
         );
-        const stored = await storeCalls(
+        const nextCursor = page.nextCursor;
+        // The checkpoint commits with the page's calls: a worker killed after this never re-counts them.
+        await storeCalls(
           this.prisma,
           {
             workspaceId: integration.workspaceId,
@@ -252,23 +260,29 @@ export class SyncEngine {
             transcriptWindowMs: this.settings.transcriptWindowMs,
           },
           page.calls,
+          (tx, stored) =>
+            tx.syncUserStatus.update({
+              where: { id: statusId },
+              data: {
+                callsImported: { increment: stored.created },
+                callsUpdated: { increment: stored.updated },
+                callsUnchanged: { increment: stored.unchanged },
+                callsTotal: page.total ?? undefined,
+                pagesDone: { increment: 1 },
+                checkpoint: { ...checkpoint, cursor: nextCursor },
+                waitingUntil: null,
+              },
+            }),
         );
-        cursor = page.nextCursor;
-        await this.prisma.syncUserStatus.update({
-          where: { id: statusId },
-          data: {
-            callsImported: { increment: stored.created },
-            callsUpdated: { increment: stored.updated },
-            callsUnchanged: { increment: stored.unchanged },
-            callsTotal: page.total ?? undefined,
-            pagesDone: { increment: 1 },
-            checkpoint: { ...checkpoint, cursor },
-            waitingUntil: null,
-          },
-        });
+        cursor = nextCursor;
         await this.publishProgress(integration.id, run.id, statusId);
         await heartbeat();
         if (cursor === null) break;
+        if (this.stopping) {
+          // Shutting down: hand the rest of this user to the next worker, which resumes at the checkpoint.
+          await this.deps.queue.importUser(statusId);
+          return;
+        }
       }
     } catch (e) {
       await this.handleImportError(statusId, e);

@@ -6,7 +6,7 @@
  * refreshed for the written calls at the end.
  */
 import { createHash, randomUUID } from "node:crypto";
-import type { Db } from "../db/client.js";
+import type { Db, Prisma } from "../db/client.js";
 import { refreshDealLinks } from "../deals/linking.js";
 import type { CallRecord } from "../providers/types.js";
 
@@ -40,203 +40,218 @@ export function contentHash(record: CallRecord): string {
 
 const lower = (email: string | null | undefined) => email?.trim().toLowerCase() || null;
 
-export async function storeCalls(db: Db, target: StoreTarget, records: CallRecord[]): Promise<StoreResult> {
+type Tx = Prisma.TransactionClient;
+
+/**
+ * Stores a page of calls in one transaction. `andThen` runs in the same transaction with the
+ * result, so a caller's checkpoint commits together with the calls it accounts for.
+ */
+export async function storeCalls(
+  db: Db,
+  target: StoreTarget,
+  records: CallRecord[],
+  andThen?: (tx: Tx, result: StoreResult) => Promise<unknown>,
+): Promise<StoreResult> {
   const now = target.now ?? Date.now();
   const unique = new Map<string, CallRecord>();
   for (const r of records) unique.set(r.providerCallId, r); // a call listed under two users is one call
   const incoming = [...unique.values()];
-  if (incoming.length === 0) return { created: 0, updated: 0, unchanged: 0, pending: 0, callIds: [] };
 
   // Two users' imports may store the same call at once (Clari lists a call under every Copilot
   // user on it): the slower insert hits the unique (integration, provider call id) and rolls
   // back; written again, it finds the other's row and compares hashes like any re-read.
   for (let attempt = 1; ; attempt++) {
     try {
-      return await writeCalls(db, target, incoming, now);
+      return await db.$transaction(async (tx) => {
+        const result =
+          incoming.length === 0
+            ? { created: 0, updated: 0, unchanged: 0, pending: 0, callIds: [] }
+            : await writeCalls(tx, target, incoming, now);
+        await andThen?.(tx, result);
+        return result;
+      });
     } catch (e) {
       if ((e as { code?: string }).code !== "P2002" || attempt >= 3) throw e;
     }
   }
 }
 
-async function writeCalls(db: Db, target: StoreTarget, incoming: CallRecord[], now: number): Promise<StoreResult> {
-  return db.$transaction(async (tx) => {
-    const existing = await tx.call.findMany({
-      where: { integrationId: target.integrationId, providerCallId: { in: incoming.map((r) => r.providerCallId) } },
-      select: { id: true, providerCallId: true, contentHash: true, purgedAt: true, transcriptDeadline: true },
-    });
-    const byProviderId = new Map(existing.map((c) => [c.providerCallId, c]));
-    const result: StoreResult = { created: 0, updated: 0, unchanged: 0, pending: 0, callIds: [] };
-    const toWrite: { id: string; record: CallRecord; hash: string; isNew: boolean; deadline: Date | null }[] = [];
-
-    for (const record of incoming) {
-      const hash = contentHash(record);
-      const found = byProviderId.get(record.providerCallId);
-      const waiting = record.readiness === "TRANSCRIPT_PENDING" || record.readiness === "PROCESSING";
-      if (waiting) result.pending++;
-      if (found && (found.contentHash === hash || found.purgedAt)) {
-        result.unchanged++;
-        continue;
-      }
-      const id = found?.id ?? randomUUID();
-      const deadline = waiting
-        ? (found?.transcriptDeadline ?? new Date(record.startedAt + target.transcriptWindowMs))
-        : null;
-      toWrite.push({ id, record, hash, isNew: !found, deadline });
-      result.callIds.push(id);
-      if (found) result.updated++;
-      else result.created++;
-    }
-    if (toWrite.length === 0) return result;
-
-    const changedIds = toWrite.filter((w) => !w.isNew).map((w) => w.id);
-    if (changedIds.length > 0) {
-      // Children are rewritten whole: a provider's transcript or participants can change shape.
-      await tx.callParticipant.deleteMany({ where: { callId: { in: changedIds } } });
-      await tx.transcriptSegment.deleteMany({ where: { callId: { in: changedIds } } });
-      await tx.callSummary.deleteMany({ where: { callId: { in: changedIds } } });
-      await tx.actionItem.deleteMany({ where: { callId: { in: changedIds } } });
-      await tx.callCrmRef.deleteMany({ where: { callId: { in: changedIds } } });
-    }
-
-    const rows = toWrite.map(({ id, record: r, hash, deadline }) => {
-      const givenUp = deadline !== null && deadline.getTime() < now;
-      return {
-        id,
-        workspaceId: target.workspaceId,
-        integrationId: target.integrationId,
-        provider: target.provider,
-        providerCallId: r.providerCallId,
-        title: r.title,
-        startedAt: new Date(r.startedAt),
-        endedAt: r.endedAt === null ? null : new Date(r.endedAt),
-        durationMs: r.durationMs,
-        direction: r.direction,
-        ownerProviderUserId: r.ownerProviderUserId,
-        ownerUserId:
-          (r.ownerProviderUserId ? target.usersByProviderId.get(r.ownerProviderUserId) : undefined) ??
-          target.usersByEmail.get(lower(r.ownerEmail) ?? "") ??
-          null,
-        providerUrl: r.url,
-        readiness: givenUp && r.readiness === "TRANSCRIPT_PENDING" ? ("TRANSCRIPT_GAVE_UP" as const) : r.readiness,
-        transcriptDeadline: deadline,
-        transcriptCheckedAt: new Date(now),
-        providerUpdatedAt: r.providerUpdatedAt === null ? null : new Date(r.providerUpdatedAt),
-        contentHash: hash,
-        dealLinkStatus: "NO_CRM_ID" as const,
-      };
-    });
-    const fresh = rows.filter((_, i) => toWrite[i]!.isNew);
-    if (fresh.length > 0) await tx.call.createMany({ data: fresh });
-    for (const row of rows.filter((_, i) => !toWrite[i]!.isNew)) {
-      const {
-        id,
-        workspaceId: _w,
-        integrationId: _i,
-        provider: _p,
-        providerCallId: _c,
-        dealLinkStatus: _d,
-        ...data
-      } = row;
-      await tx.call.update({ where: { id }, data });
-    }
-
-    const participants: {
-      id: string;
-      callId: string;
-      position: number;
-      name: string | null;
-      email: string | null;
-      isInternal: boolean;
-      speakerId: string | null;
-      providerUserId: string | null;
-      userId: string | null;
-    }[] = [];
-    const segments: {
-      callId: string;
-      position: number;
-      participantId: string | null;
-      speakerId: string | null;
-      startMs: number;
-      endMs: number;
-      text: string;
-    }[] = [];
-    const summaries: { callId: string; brief: string | null; keyPoints: string[] }[] = [];
-    const actionItems: {
-      callId: string;
-      position: number;
-      text: string;
-      ownerName: string | null;
-      ownerParticipantId: string | null;
-    }[] = [];
-    const crmRefs: {
-      callId: string;
-      workspaceId: string;
-      system: "SALESFORCE" | "HUBSPOT" | "OTHER";
-      objectType: string;
-      objectId: string;
-    }[] = [];
-
-    for (const { id: callId, record } of toWrite) {
-      const bySpeaker = new Map<string, string>();
-      const byName = new Map<string, string>();
-      record.participants.forEach((p, position) => {
-        const id = randomUUID();
-        const email = lower(p.email);
-        participants.push({
-          id,
-          callId,
-          position,
-          name: p.name,
-          email,
-          isInternal: p.isInternal,
-          speakerId: p.speakerId,
-          providerUserId: p.providerUserId,
-          userId: p.isInternal
-            ? ((p.providerUserId ? target.usersByProviderId.get(p.providerUserId) : undefined) ??
-              (email ? target.usersByEmail.get(email) : undefined) ??
-              null)
-            : null,
-        });
-        if (p.speakerId !== null) bySpeaker.set(p.speakerId, id);
-        if (p.name) byName.set(p.name.toLowerCase(), id);
-      });
-      for (const [position, s] of (record.transcript ?? []).entries())
-        segments.push({
-          callId,
-          position,
-          participantId: s.speakerId === null ? null : (bySpeaker.get(s.speakerId) ?? null),
-          speakerId: s.speakerId,
-          startMs: s.startMs,
-          endMs: s.endMs,
-          text: s.text,
-        });
-      if (record.summary) summaries.push({ callId, brief: record.summary.brief, keyPoints: record.summary.keyPoints });
-      for (const [position, a] of (record.actionItems ?? []).entries())
-        actionItems.push({
-          callId,
-          position,
-          text: a.text,
-          ownerName: a.ownerName,
-          ownerParticipantId:
-            (a.ownerSpeakerId !== null ? bySpeaker.get(a.ownerSpeakerId) : undefined) ??
-            (a.ownerName ? byName.get(a.ownerName.toLowerCase()) : undefined) ??
-            null,
-        });
-      const seen = new Set<string>();
-      for (const ref of record.crmRefs) {
-        const key = `${ref.system}|${ref.objectType}|${ref.objectId}`;
-        if (seen.has(key)) continue;
-        seen.add(key);
-        crmRefs.push({ callId, workspaceId: target.workspaceId, ...ref });
-      }
-    }
-    if (participants.length > 0) await tx.callParticipant.createMany({ data: participants });
-    if (segments.length > 0) await tx.transcriptSegment.createMany({ data: segments });
-    if (summaries.length > 0) await tx.callSummary.createMany({ data: summaries });
-    if (actionItems.length > 0) await tx.actionItem.createMany({ data: actionItems });
-    if (crmRefs.length > 0) await tx.callCrmRef.createMany({ data: crmRefs });
-    await refreshDealLinks(tx, target.workspaceId, result.callIds);
-    return result;
+async function writeCalls(tx: Tx, target: StoreTarget, incoming: CallRecord[], now: number): Promise<StoreResult> {
+  const existing = await tx.call.findMany({
+    where: { integrationId: target.integrationId, providerCallId: { in: incoming.map((r) => r.providerCallId) } },
+    select: { id: true, providerCallId: true, contentHash: true, purgedAt: true, transcriptDeadline: true },
   });
+  const byProviderId = new Map(existing.map((c) => [c.providerCallId, c]));
+  const result: StoreResult = { created: 0, updated: 0, unchanged: 0, pending: 0, callIds: [] };
+  const toWrite: { id: string; record: CallRecord; hash: string; isNew: boolean; deadline: Date | null }[] = [];
+
+  for (const record of incoming) {
+    const hash = contentHash(record);
+    const found = byProviderId.get(record.providerCallId);
+    const waiting = record.readiness === "TRANSCRIPT_PENDING" || record.readiness === "PROCESSING";
+    if (waiting) result.pending++;
+    if (found && (found.contentHash === hash || found.purgedAt)) {
+      result.unchanged++;
+      continue;
+    }
+    const id = found?.id ?? randomUUID();
+    const deadline = waiting
+      ? (found?.transcriptDeadline ?? new Date(record.startedAt + target.transcriptWindowMs))
+      : null;
+    toWrite.push({ id, record, hash, isNew: !found, deadline });
+    result.callIds.push(id);
+    if (found) result.updated++;
+    else result.created++;
+  }
+  if (toWrite.length === 0) return result;
+
+  const changedIds = toWrite.filter((w) => !w.isNew).map((w) => w.id);
+  if (changedIds.length > 0) {
+    // Children are rewritten whole: a provider's transcript or participants can change shape.
+    await tx.callParticipant.deleteMany({ where: { callId: { in: changedIds } } });
+    await tx.transcriptSegment.deleteMany({ where: { callId: { in: changedIds } } });
+    await tx.callSummary.deleteMany({ where: { callId: { in: changedIds } } });
+    await tx.actionItem.deleteMany({ where: { callId: { in: changedIds } } });
+    await tx.callCrmRef.deleteMany({ where: { callId: { in: changedIds } } });
+  }
+
+  const rows = toWrite.map(({ id, record: r, hash, deadline }) => {
+    const givenUp = deadline !== null && deadline.getTime() < now;
+    return {
+      id,
+      workspaceId: target.workspaceId,
+      integrationId: target.integrationId,
+      provider: target.provider,
+      providerCallId: r.providerCallId,
+      title: r.title,
+      startedAt: new Date(r.startedAt),
+      endedAt: r.endedAt === null ? null : new Date(r.endedAt),
+      durationMs: r.durationMs,
+      direction: r.direction,
+      ownerProviderUserId: r.ownerProviderUserId,
+      ownerUserId:
+        (r.ownerProviderUserId ? target.usersByProviderId.get(r.ownerProviderUserId) : undefined) ??
+        target.usersByEmail.get(lower(r.ownerEmail) ?? "") ??
+        null,
+      providerUrl: r.url,
+      readiness: givenUp && r.readiness === "TRANSCRIPT_PENDING" ? ("TRANSCRIPT_GAVE_UP" as const) : r.readiness,
+      transcriptDeadline: deadline,
+      transcriptCheckedAt: new Date(now),
+      providerUpdatedAt: r.providerUpdatedAt === null ? null : new Date(r.providerUpdatedAt),
+      contentHash: hash,
+      dealLinkStatus: "NO_CRM_ID" as const,
+    };
+  });
+  const fresh = rows.filter((_, i) => toWrite[i]!.isNew);
+  if (fresh.length > 0) await tx.call.createMany({ data: fresh });
+  for (const row of rows.filter((_, i) => !toWrite[i]!.isNew)) {
+    const {
+      id,
+      workspaceId: _w,
+      integrationId: _i,
+      provider: _p,
+      providerCallId: _c,
+      dealLinkStatus: _d,
+      ...data
+    } = row;
+    await tx.call.update({ where: { id }, data });
+  }
+
+  const participants: {
+    id: string;
+    callId: string;
+    position: number;
+    name: string | null;
+    email: string | null;
+    isInternal: boolean;
+    speakerId: string | null;
+    providerUserId: string | null;
+    userId: string | null;
+  }[] = [];
+  const segments: {
+    callId: string;
+    position: number;
+    participantId: string | null;
+    speakerId: string | null;
+    startMs: number;
+    endMs: number;
+    text: string;
+  }[] = [];
+  const summaries: { callId: string; brief: string | null; keyPoints: string[] }[] = [];
+  const actionItems: {
+    callId: string;
+    position: number;
+    text: string;
+    ownerName: string | null;
+    ownerParticipantId: string | null;
+  }[] = [];
+  const crmRefs: {
+    callId: string;
+    workspaceId: string;
+    system: "SALESFORCE" | "HUBSPOT" | "OTHER";
+    objectType: string;
+    objectId: string;
+  }[] = [];
+
+  for (const { id: callId, record } of toWrite) {
+    const bySpeaker = new Map<string, string>();
+    const byName = new Map<string, string>();
+    record.participants.forEach((p, position) => {
+      const id = randomUUID();
+      const email = lower(p.email);
+      participants.push({
+        id,
+        callId,
+        position,
+        name: p.name,
+        email,
+        isInternal: p.isInternal,
+        speakerId: p.speakerId,
+        providerUserId: p.providerUserId,
+        userId: p.isInternal
+          ? ((p.providerUserId ? target.usersByProviderId.get(p.providerUserId) : undefined) ??
+            (email ? target.usersByEmail.get(email) : undefined) ??
+            null)
+          : null,
+      });
+      if (p.speakerId !== null) bySpeaker.set(p.speakerId, id);
+      if (p.name) byName.set(p.name.toLowerCase(), id);
+    });
+    for (const [position, s] of (record.transcript ?? []).entries())
+      segments.push({
+        callId,
+        position,
+        participantId: s.speakerId === null ? null : (bySpeaker.get(s.speakerId) ?? null),
+        speakerId: s.speakerId,
+        startMs: s.startMs,
+        endMs: s.endMs,
+        text: s.text,
+      });
+    if (record.summary) summaries.push({ callId, brief: record.summary.brief, keyPoints: record.summary.keyPoints });
+    for (const [position, a] of (record.actionItems ?? []).entries())
+      actionItems.push({
+        callId,
+        position,
+        text: a.text,
+        ownerName: a.ownerName,
+        ownerParticipantId:
+          (a.ownerSpeakerId !== null ? bySpeaker.get(a.ownerSpeakerId) : undefined) ??
+          (a.ownerName ? byName.get(a.ownerName.toLowerCase()) : undefined) ??
+          null,
+      });
+    const seen = new Set<string>();
+    for (const ref of record.crmRefs) {
+      const key = `${ref.system}|${ref.objectType}|${ref.objectId}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      crmRefs.push({ callId, workspaceId: target.workspaceId, ...ref });
+    }
+  }
+  if (participants.length > 0) await tx.callParticipant.createMany({ data: participants });
+  if (segments.length > 0) await tx.transcriptSegment.createMany({ data: segments });
+  if (summaries.length > 0) await tx.callSummary.createMany({ data: summaries });
+  if (actionItems.length > 0) await tx.actionItem.createMany({ data: actionItems });
+  if (crmRefs.length > 0) await tx.callCrmRef.createMany({ data: crmRefs });
+  await refreshDealLinks(tx, target.workspaceId, result.callIds);
+  return result;
 }
