@@ -148,7 +148,11 @@ async function finished(token: string, runId: string, timeoutMs = 60_000) {
   for (;;) {
     const res = await api.gql(WizardIntegrationDocument, { provider: "GONG" }, token);
     const integration = res.data!.integration!;
-    if (integration.latestRun?.id === runId && integration.latestRun.status !== "RUNNING") return integration;
+    if (integration.latestRun?.id === runId && integration.latestRun.status !== "RUNNING") {
+      // The run queues a transcript follow-up as it closes; let it finish so the next step starts clean.
+      await settleJobs();
+      return integration;
+    }
     if (Date.now() > until) throw new Error(`run ${runId} still running: ${JSON.stringify(integration.latestRun)}`);
     await new Promise((r) => setTimeout(r, 150));
   }
