@@ -89,6 +89,13 @@ async function create(prefix: string, template: string | null): Promise<TestData
     url: databaseUrl(name),
     drop: () => {
       dropped ??= withAdmin(async (c) => {
+        // Connections closed a moment ago may still be going away; FORCE only what lingers, so
+        // a client that is merely slow to hang up is not killed under a live error handler.
+        for (let i = 0; i < 50; i++) {
+          const { rows } = await c.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1", [name]);
+          if (rows[0].n === 0) break;
+          await sleep(100);
+        }
         await c.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
       });
       return dropped;
