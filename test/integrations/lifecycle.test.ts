@@ -87,21 +87,8 @@ beforeAll(async () => {
   added.recent2 = addCall("sam@acme.test", now - 50 * 60_000, 300, INITECH, "Initech — pricing");
 }, 60_000);
 
-/** Lets queued jobs (transcript follow-ups after a run) finish before the database goes away. */
-async function settleJobs(timeoutMs = 10_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    const { rows } = await api.runtime.db.pool.query(
-      `SELECT count(*)::int AS n FROM agenda_jobs
-        WHERE locked_at IS NOT NULL OR (next_run_at <= now() AND name <> 'sync:scheduled')`,
-    );
-    if (rows[0].n === 0) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 afterAll(async () => {
-  if (api) await settleJobs();
+  if (api) await api.settleJobs();
   await api?.close();
   await gong?.close();
 });
@@ -150,7 +137,7 @@ async function finished(token: string, runId: string, timeoutMs = 60_000) {
     const integration = res.data!.integration!;
     if (integration.latestRun?.id === runId && integration.latestRun.status !== "RUNNING") {
       // The run queues a transcript follow-up as it closes; let it finish so the next step starts clean.
-      await settleJobs();
+      await api.settleJobs();
       return integration;
     }
     if (Date.now() > until) throw new Error(`run ${runId} still running: ${JSON.stringify(integration.latestRun)}`);
@@ -267,7 +254,7 @@ describe("Gong lifecycle", () => {
     expect(late.readiness).toBe("TRANSCRIPT_PENDING");
     expect(late.transcript).toEqual({ readiness: "TRANSCRIPT_PENDING", segmentCount: 0 });
 
-    await settleJobs(); // no follow-up of an earlier run straddles the clock change
+    await api.settleJobs(); // no follow-up of an earlier run straddles the clock change
     gong.log.clear();
     gong.clock.advance(25 * HOUR); // Gong publishes transcripts about a day after the call
     await syncNow(acme.token, acme.integrationId);

@@ -54,21 +54,8 @@ beforeAll(async () => {
   token = await api.tokenFor({ id: demo.adminId, workspaceId: demo.workspaceId });
 }, 60_000);
 
-/** Lets queued jobs (transcript follow-ups after a run) finish before the database goes away. */
-async function settleJobs(timeoutMs = 10_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    const { rows } = await api.runtime.db.pool.query(
-      `SELECT count(*)::int AS n FROM agenda_jobs
-        WHERE locked_at IS NOT NULL OR (next_run_at <= now() AND name <> 'sync:scheduled')`,
-    );
-    if (rows[0].n === 0) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 afterAll(async () => {
-  if (api) await settleJobs();
+  if (api) await api.settleJobs();
   await events?.close();
   await progress?.close();
   await api?.close();

@@ -25,6 +25,8 @@ export interface TestApi {
   queries: string[];
   resetQueries(): void;
   tokenFor(user: { id: string; workspaceId: string }): Promise<string>;
+  /** Waits until no job is running or due (e.g. a run's transcript follow-up), at most `timeoutMs`. */
+  settleJobs(timeoutMs?: number): Promise<void>;
   gql<T, V>(doc: TypedDocumentNode<T, V>, variables?: NoInfer<V>, token?: string | null): Promise<GqlResult<T>>;
   close(): Promise<void>;
 }
@@ -68,6 +70,17 @@ export async function startApi(env: Record<string, string> = {}, options: StartA
       queries.length = 0;
     },
     tokenFor: (user) => mintToken(config.jwt, { userId: user.id, workspaceId: user.workspaceId }),
+    async settleJobs(timeoutMs = 10_000) {
+      const until = Date.now() + timeoutMs;
+      while (Date.now() < until) {
+        const { rows } = await runtime.db.pool.query(
+          `SELECT count(*)::int AS n FROM agenda_jobs
+            WHERE locked_at IS NOT NULL OR (next_run_at <= now() AND name <> 'sync:scheduled')`,
+        );
+        if (rows[0].n === 0) return;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    },
     async gql(doc, variables, token) {
       const res = await fetch(url, {
         method: "POST",
