@@ -2,6 +2,7 @@
  * Expected failures reach clients as GraphQL errors with a stable `extensions.code`; anything
  * else is masked by Yoga. Codes are part of the API: never rename one (src/errors.ts).
  */
+import { PothosValidationError } from "@pothos/core";
 import { GraphQLError } from "graphql";
 import { maskError as yogaMaskError } from "graphql-yoga";
 import { DomainError, ERROR_CODES, type ErrorCode } from "../errors.js";
@@ -30,6 +31,13 @@ export function maskError(error: unknown, message: string): Error {
       nodes: error instanceof GraphQLError ? error.nodes : undefined,
       path: error instanceof GraphQLError ? error.path : undefined,
       extensions: { code: original.code, ...original.extensions },
+    });
+  // Pothos rejects malformed connection arguments (cursors, first/last) with a validation error.
+  if (original instanceof PothosValidationError)
+    return new GraphQLError(original.message, {
+      nodes: error instanceof GraphQLError ? error.nodes : undefined,
+      path: error instanceof GraphQLError ? error.path : undefined,
+      extensions: { code: "BAD_USER_INPUT" },
     });
   const masked = yogaMaskError(error, message, false);
   if (!(masked instanceof GraphQLError) || masked.extensions?.code !== undefined) return masked;
