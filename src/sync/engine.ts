@@ -38,6 +38,12 @@ export interface JobQueue {
 export interface EngineSettings {
   /** Incremental syncs re-read this much before the last imported window (late calls keep their start time). */
   overlapMs: number;
+  /**
+   * Once per `deepEveryMs`, a sync re-reads this far back instead, so calls edited upstream after
+   * the overlap (retitled, re-linked to a deal, reprocessed) are updated too.
+   */
+  deepRereadMs: number;
+  deepEveryMs: number;
   /** How long after a call starts we keep asking for its transcript. */
   transcriptWindowMs: number;
   /** Failed attempts of one user before it is marked FAILED. */
@@ -48,6 +54,8 @@ export interface EngineSettings {
 
 export const DEFAULT_ENGINE_SETTINGS: EngineSettings = {
   overlapMs: 48 * 3_600_000,
+  deepRereadMs: 14 * 86_400_000,
+  deepEveryMs: 24 * 3_600_000,
   transcriptWindowMs: 72 * 3_600_000,
   maxAttempts: 4,
   retryDelayMs: 5_000,
@@ -98,7 +106,11 @@ export class SyncEngine {
     if (integration.status !== "CONNECTED") throw new DomainError("NOT_CONNECTED");
     const now = new Date();
     const windowFrom =
-      kind === "BACKFILL" ? (integration.backfillFrom ?? now) : await this.incrementalFrom(integrationId, now);
+      kind === "BACKFILL"
+        ? (integration.backfillFrom ?? now)
+        : (await this.deepRereadDue(integrationId, now))
+          ? new Date(Math.max(integration.backfillFrom?.getTime() ?? 0, now.getTime() - this.settings.deepRereadMs))
+          : await this.incrementalFrom(integrationId, now);
     let run: Awaited<ReturnType<Db["syncRun"]["create"]>>;
     try {
       run = await this.prisma.syncRun.create({
@@ -127,6 +139,20 @@ export class SyncEngine {
     const through = agg._min.syncedThrough;
     if (through) return new Date(through.getTime() - this.settings.overlapMs);
     return integration.backfillFrom ?? now;
+  }
+
+  /** True when no sync of the last `deepEveryMs` has read back `deepRereadMs` (the backfill counts). */
+  private async deepRereadDue(integrationId: string, now: Date): Promise<boolean> {
+    const deepEnough = new Date(now.getTime() - this.settings.deepRereadMs + this.settings.overlapMs);
+    const recent = await this.prisma.syncRun.count({
+      where: {
+        integrationId,
+        status: { in: ["RUNNING", "COMPLETED", "PARTIAL"] },
+        startedAt: { gt: new Date(now.getTime() - this.settings.deepEveryMs) },
+        windowFrom: { lte: deepEnough },
+      },
+    });
+    return recent === 0;
   }
 
   /** Job run-users: lists provider users, matches them, opens a status per user, queues imports. */
@@ -208,10 +234,16 @@ export class SyncEngine {
     }
     const checkpoint = (status.checkpoint as Checkpoint | null) ?? {
       v: 1,
+      // A backfill reads its whole window; later runs read from the user's watermark minus the
+      // overlap, or from the run's start when that is earlier (a deep re-read).
       windowFrom:
         run.kind === "BACKFILL" || !providerUser.syncedThrough
           ? (run.windowFrom ?? integration.backfillFrom ?? new Date(EPOCH_FLOOR)).getTime()
-          : Math.min(providerUser.syncedThrough.getTime() - this.settings.overlapMs, run.windowTo.getTime()),
+          : Math.min(
+              providerUser.syncedThrough.getTime() - this.settings.overlapMs,
+              run.windowFrom?.getTime() ?? Number.POSITIVE_INFINITY,
+              run.windowTo.getTime(),
+            ),
       windowTo: run.windowTo.getTime(),
       cursor: null,
     };

@@ -1,0 +1,106 @@
+/**
+ * Calls edited upstream after the incremental overlap are caught by the periodic deep re-read:
+ * incremental syncs read back `overlapMs`; once per `deepEveryMs` a sync reads back
+ * `deepRereadMs` instead (the backfill counts as one).
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { seedDemo } from "../../src/seed/demo.js";
+import { generateGongDataset } from "../../src/simulators/gong/dataset.js";
+import { type GongSimulator, startGongSimulator } from "../../src/simulators/gong/server.js";
+import { defaultScenario } from "../../src/simulators/scenario.js";
+import {
+  WizardChooseBackfillDocument,
+  WizardConnectDocument,
+  WizardIntegrationDocument,
+  WizardStartSyncDocument,
+  WizardSyncNowDocument,
+} from "../generated/graphql.js";
+import { startApi, type TestApi } from "../support/api.js";
+import { freePort } from "../support/net.js";
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+let gong: GongSimulator;
+let api: TestApi;
+let token: string;
+let integrationId: string;
+
+beforeAll(async () => {
+  gong = await startGongSimulator({
+    dataset: generateGongDataset(defaultScenario({ callsPerUser: 6, fromMs: Date.now() - 20 * DAY })),
+  });
+  const port = await freePort();
+  api = await startApi(
+    {
+      PUBLIC_URL: `http://127.0.0.1:${port}`,
+      GONG_CLIENT_ID: gong.clientId,
+      GONG_CLIENT_SECRET: gong.clientSecret,
+      GONG_AUTHORIZE_URL: `${gong.url}/oauth2/authorize`,
+      GONG_TOKEN_URL: `${gong.url}/oauth2/generate-customer-token`,
+      WORKER_IN_PROCESS: "true",
+      JOB_PROCESS_EVERY_MS: "200",
+    },
+    { port, engine: { overlapMs: 2 * HOUR, deepRereadMs: 14 * DAY, deepEveryMs: HOUR } },
+  );
+  const demo = await seedDemo(api.prisma);
+  token = await api.tokenFor({ id: demo.adminId, workspaceId: demo.workspaceId });
+  const connect = await api.gql(WizardConnectDocument, { provider: "GONG" }, token);
+  integrationId = connect.data!.connectIntegration.integration.id;
+  const consent = await fetch(connect.data!.connectIntegration.authorizationUrl!, { redirect: "manual" });
+  await fetch(consent.headers.get("location")!, { redirect: "manual" });
+  await api.gql(WizardChooseBackfillDocument, { integrationId, period: "DAYS_30" }, token);
+  const run = await api.gql(WizardStartSyncDocument, { integrationId }, token);
+  await finished(run.data!.startSync.id);
+}, 60_000);
+
+afterAll(async () => {
+  if (api) await api.settleJobs();
+  await api?.close();
+  await gong?.close();
+});
+
+async function finished(runId: string) {
+  for (let i = 0; i < 300; i++) {
+    const res = await api.gql(WizardIntegrationDocument, { provider: "GONG" }, token);
+    const latest = res.data!.integration!.latestRun!;
+    if (latest.id === runId && latest.status !== "RUNNING") {
+      await api.settleJobs();
+      return latest;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`run ${runId} did not finish`);
+}
+
+async function syncNow() {
+  const run = await api.gql(WizardSyncNowDocument, { integrationId }, token);
+  expect(run.errors).toBeUndefined();
+  return finished(run.data!.syncNow.id);
+}
+
+describe("deep re-read of recent history", () => {
+  it("an incremental sync does not see an edit older than its overlap; the next deep re-read updates the call in place", async () => {
+    const workspaceUsers = new Set(["ada@acme.test", "max@acme.test", "sam@acme.test"]);
+    const hosts = new Map(gong.dataset.users.map((u) => [u.id, u.emailAddress]));
+    const old = gong.dataset.calls.find((c) => {
+      const age = Date.now() - Date.parse(String(c.metaData.started));
+      return workspaceUsers.has(String(hosts.get(String(c.metaData.primaryUserId)))) && age > 3 * DAY && age < 10 * DAY;
+    })!;
+    const id = String(old.metaData.id);
+    old.metaData.title = "Renamed upstream a week later";
+
+    const incremental = await syncNow();
+    expect(incremental.summary.callsUpdated).toBe(0);
+    expect((await api.prisma.call.findFirstOrThrow({ where: { providerCallId: id } })).title).not.toBe(
+      old.metaData.title,
+    );
+
+    // An hour passes: no sync in the last deepEveryMs read back deepRereadMs any more.
+    await api.prisma.syncRun.updateMany({ data: { startedAt: new Date(Date.now() - 2 * HOUR) } });
+    const deep = await syncNow();
+    expect(deep.summary.callsUpdated).toBe(1);
+    const stored = await api.prisma.call.findMany({ where: { providerCallId: id } });
+    expect(stored).toHaveLength(1);
+    expect(stored[0]!.title).toBe("Renamed upstream a week later");
+  });
+});
