@@ -6,7 +6,6 @@ import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
 import type { Config } from "./config.js";
 import { type DbHandle, openDatabase } from "./db/client.js";
-import { startEmbeddedPostgres } from "./db/embedded.js";
 import { applyMigrations, ensureDatabase } from "./db/migrate.js";
 import { createEventBus } from "./events/pubsub.js";
 import type { Services } from "./graphql/context.js";
@@ -51,6 +50,8 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
   let databaseUrl = config.databaseUrl;
   let embedded = false;
   if (!databaseUrl) {
+    // Loaded only when used: deployments with DATABASE_URL never start PGlite.
+    const { startEmbeddedPostgres } = await import("./db/embedded.js");
     const pg = await startEmbeddedPostgres(config.dataDir);
     closers.push(pg.close);
     databaseUrl = pg.url;
@@ -133,7 +134,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
     app,
     async close() {
       engine.stop();
-      for (const close of closers.reverse()) await close();
+      for (const close of [...closers].reverse()) await close();
     },
   };
 }
