@@ -149,7 +149,7 @@ export class Wizard {
     try {
       const redirectUri = new URL(callbackPath(provider), this.deps.config.publicUrl).toString();
       const credentials = await adapter.oauth.exchangeCode({ code: params.code, redirectUri });
-      await this.saveCredentials(integrationId, found.userId, credentials);
+      await this.saveCredentials(integrationId, credentials);
       const account = await (await this.deps.engine.client(integrationId)).verify();
       await this.markConnected(integrationId, found.userId, account);
       return { outcome: "connected", integrationId };
@@ -188,11 +188,11 @@ export class Wizard {
       throw e;
     }
     const integration = await this.integrationFor(workspaceId, provider);
-    await this.saveCredentials(integration.id, userId, { kind: "apiKey", apiKey: key, apiSecret: secret });
+    await this.saveCredentials(integration.id, { kind: "apiKey", apiKey: key, apiSecret: secret });
     return this.markConnected(integration.id, userId, account);
   }
 
-  private async saveCredentials(integrationId: string, _userId: string, credentials: ProviderCredentials) {
+  private async saveCredentials(integrationId: string, credentials: ProviderCredentials) {
     await this.deps.prisma.integration.update({
       where: { id: integrationId },
       data: {

@@ -24,7 +24,7 @@ import type { ProviderRegistry } from "../integrations/providers.js";
 import type { Logger } from "../logger.js";
 import { isProviderError, ProviderError } from "../providers/errors.js";
 import type { CallProviderClient, ProviderUser } from "../providers/types.js";
-import { storeCalls } from "./store.js";
+import { type StoreTarget, storeCalls } from "./store.js";
 
 /** What the engine asks of the job system (src/jobs). */
 export interface JobQueue {
@@ -263,7 +263,7 @@ export class SyncEngine {
       await this.prisma.syncUserStatus.update({ where: { id: statusId }, data: { waitingUntil: new Date(until) } });
       await this.publishProgress(integration.id, run.id, statusId);
     });
-    const users = await this.userMaps(integration.workspaceId, integration.id);
+    const target = await this.storeTarget(integration);
     const user: ProviderUser = {
       providerUserId: providerUser.providerUserId,
       email: providerUser.email,
@@ -281,30 +281,19 @@ export class SyncEngine {
         );
         const nextCursor = page.nextCursor;
         // The checkpoint commits with the page's calls: a worker killed after this never re-counts them.
-        await storeCalls(
-          this.prisma,
-          {
-            workspaceId: integration.workspaceId,
-            integrationId: integration.id,
-            provider: integration.provider,
-            usersByEmail: users.byEmail,
-            usersByProviderId: users.byProviderId,
-            transcriptWindowMs: this.settings.transcriptWindowMs,
-          },
-          page.calls,
-          (tx, stored) =>
-            tx.syncUserStatus.update({
-              where: { id: statusId },
-              data: {
-                callsImported: { increment: stored.created },
-                callsUpdated: { increment: stored.updated },
-                callsUnchanged: { increment: stored.unchanged },
-                callsTotal: page.total ?? undefined,
-                pagesDone: { increment: 1 },
-                checkpoint: { ...checkpoint, cursor: nextCursor },
-                waitingUntil: null,
-              },
-            }),
+        await storeCalls(this.prisma, target, page.calls, (tx, stored) =>
+          tx.syncUserStatus.update({
+            where: { id: statusId },
+            data: {
+              callsImported: { increment: stored.created },
+              callsUpdated: { increment: stored.updated },
+              callsUnchanged: { increment: stored.unchanged },
+              callsTotal: page.total ?? undefined,
+              pagesDone: { increment: 1 },
+              checkpoint: { ...checkpoint, cursor: nextCursor },
+              waitingUntil: null,
+            },
+          }),
         );
         cursor = nextCursor;
         await this.publishProgress(integration.id, run.id, statusId);
@@ -507,23 +496,12 @@ export class SyncEngine {
     });
     if (waiting.length === 0) return;
     const client = await this.client(integrationId);
-    const users = await this.userMaps(integration.workspaceId, integrationId);
+    const target = await this.storeTarget(integration);
     for (let i = 0; i < waiting.length; i += 100) {
       const ids = waiting.slice(i, i + 100).map((c) => c.providerCallId);
       try {
         const calls = await client.fetchCalls(ids);
-        await storeCalls(
-          this.prisma,
-          {
-            workspaceId: integration.workspaceId,
-            integrationId,
-            provider: integration.provider,
-            usersByEmail: users.byEmail,
-            usersByProviderId: users.byProviderId,
-            transcriptWindowMs: this.settings.transcriptWindowMs,
-          },
-          calls,
-        );
+        await storeCalls(this.prisma, target, calls);
       } catch (e) {
         if (isProviderError(e) && e.kind === "RECONNECT_NEEDED") await this.markReconnectNeeded(integrationId, e);
         else this.deps.log.warn({ integrationId, err: e }, "transcript follow-up failed; next sync tries again");
@@ -575,7 +553,13 @@ export class SyncEngine {
     });
   }
 
-  private async userMaps(workspaceId: string, integrationId: string) {
+  /** Where an integration's calls are stored, with its users for owner and participant matching. */
+  private async storeTarget(integration: {
+    id: string;
+    workspaceId: string;
+    provider: StoreTarget["provider"];
+  }): Promise<StoreTarget> {
+    const { workspaceId, id: integrationId } = integration;
     const [users, providerUsers] = await Promise.all([
       this.prisma.user.findMany({ where: { workspaceId }, select: { id: true, email: true } }),
       this.prisma.providerUser.findMany({
@@ -584,8 +568,12 @@ export class SyncEngine {
       }),
     ]);
     return {
-      byEmail: new Map(users.map((u) => [u.email, u.id])),
-      byProviderId: new Map(providerUsers.map((p) => [p.providerUserId, p.workspaceUserId!])),
+      workspaceId,
+      integrationId,
+      provider: integration.provider,
+      usersByEmail: new Map(users.map((u) => [u.email, u.id])),
+      usersByProviderId: new Map(providerUsers.map((p) => [p.providerUserId, p.workspaceUserId!])),
+      transcriptWindowMs: this.settings.transcriptWindowMs,
     };
   }
 
