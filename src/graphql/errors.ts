@@ -39,6 +39,14 @@ export function maskError(error: unknown, message: string): Error {
       path: error instanceof GraphQLError ? error.path : undefined,
       extensions: { code: "BAD_USER_INPUT" },
     });
+  // PostgreSQL refused a value's text form (22P02): only request input (a cursor naming no row id)
+  // reaches the database unchecked, so this is the client's mistake, said without the SQL.
+  if (isInvalidTextRepresentation(original))
+    return new GraphQLError("An id or cursor in the request is malformed. Start the list again without it.", {
+      nodes: error instanceof GraphQLError ? error.nodes : undefined,
+      path: error instanceof GraphQLError ? error.path : undefined,
+      extensions: { code: "BAD_USER_INPUT" },
+    });
   const masked = yogaMaskError(error, message, false);
   if (!(masked instanceof GraphQLError) || masked.extensions?.code !== undefined) return masked;
   return new GraphQLError(masked.message, {
@@ -48,4 +56,10 @@ export function maskError(error: unknown, message: string): Error {
     path: masked.path,
     extensions: { ...masked.extensions, code: "BAD_USER_INPUT" },
   });
+}
+
+function isInvalidTextRepresentation(error: unknown): boolean {
+  const meta = (error as { code?: string; meta?: { driverAdapterError?: { cause?: { originalCode?: string } } } })
+    ?.meta;
+  return (error as { code?: string })?.code === "P2007" && meta?.driverAdapterError?.cause?.originalCode === "22P02";
 }

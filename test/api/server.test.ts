@@ -78,20 +78,25 @@ describe("the HTTP server beside GraphQL", () => {
     mine.stop();
   });
 
-  it("answers BAD_USER_INPUT for an unreadable cursor on a nested connection", async () => {
+  it("answers BAD_USER_INPUT for an unreadable cursor on a nested connection, and never an internal error", async () => {
     const { workspace, member } = await createWorkspace(api.prisma, "Cursor Co");
     const deal = await api.prisma.deal.create({
       data: { workspaceId: workspace.id, crmProvider: "SALESFORCE", crmId: "006CURSOR", name: "Cursor deal" },
     });
-    const res = await fetch(api.url, {
-      method: "POST",
-      headers: { "content-type": "application/json", authorization: `Bearer ${await api.tokenFor(member)}` },
-      body: JSON.stringify({
-        query: `query($id: ID!) { deal(id: $id) { calls(first: 5, after: "garbage") { totalCount } } }`,
-        variables: { id: Buffer.from(`Deal:${deal.id}`).toString("base64") },
-      }),
-    });
-    const body = (await res.json()) as { errors?: { extensions?: { code?: string } }[] };
-    expect(body.errors?.map((e) => e.extensions?.code)).toEqual(["BAD_USER_INPUT"]);
+    const token = await api.tokenFor(member);
+    for (const after of ["garbage", Buffer.from("GPC:S:not-a-uuid").toString("base64")]) {
+      const res = await fetch(api.url, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+        body: JSON.stringify({
+          query: `query($id: ID!, $after: String) { deal(id: $id) { calls(first: 5, after: $after) { totalCount } } }`,
+          variables: { id: Buffer.from(`Deal:${deal.id}`).toString("base64"), after },
+        }),
+      });
+      const body = (await res.json()) as { errors?: { extensions?: { code?: string } }[] };
+      const codes = body.errors?.map((e) => e.extensions?.code) ?? [];
+      if (after === "garbage") expect(codes).toEqual(["BAD_USER_INPUT"]);
+      else expect(codes).not.toContain("INTERNAL_SERVER_ERROR");
+    }
   });
 });
