@@ -18,6 +18,7 @@ import {
   type WizardSyncProgressSubscription,
 } from "../generated/graphql.js";
 import { errorCodes, startApi, type TestApi } from "../support/api.js";
+import { localId, stateHistory } from "../support/progress.js";
 import { type Subscription, subscribe } from "../support/ws.js";
 
 const DAY = 86_400_000;
@@ -48,8 +49,6 @@ afterAll(async () => {
   await sim?.close();
 });
 
-const localId = (globalId: string) => Buffer.from(globalId, "base64").toString().split(":")[1]!;
-
 /** Calls on which a workspace user took part (organizer or colleague), started since `fromMs`. */
 function expectedCalls(fromMs: number): string[] {
   const now = sim.clock.now();
@@ -64,18 +63,6 @@ function expectedCalls(fromMs: number): string[] {
     })
     .map((c) => c.id);
 }
-
-const stateHistory = (events: WizardSyncProgressSubscription[], runId: string) => {
-  const byUser = new Map<string, string[]>();
-  for (const e of events) {
-    const u = e.syncProgress.user;
-    if (!u || e.syncProgress.run.id !== runId) continue;
-    const seen = byUser.get(u.email ?? u.id) ?? [];
-    if (seen.at(-1) !== u.state) seen.push(u.state);
-    byUser.set(u.email ?? u.id, seen);
-  }
-  return byUser;
-};
 
 describe("Clari Copilot: API key and secret, checked before they are saved", () => {
   it("a wrong secret → INVALID_API_CREDENTIALS, and nothing is saved", async () => {

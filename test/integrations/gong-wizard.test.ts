@@ -20,6 +20,7 @@ import {
 } from "../generated/graphql.js";
 import { startApi, type TestApi } from "../support/api.js";
 import { freePort } from "../support/net.js";
+import { localId, stateHistory } from "../support/progress.js";
 import { type Subscription, subscribe } from "../support/ws.js";
 
 const DAY = 86_400_000;
@@ -66,20 +67,6 @@ function expectedCalls(fromMs: number): number {
     return matched.has(String(c.metaData.primaryUserId)) && started >= fromMs && ended + 3_600_000 <= now;
   }).length;
 }
-
-const localId = (globalId: string) => Buffer.from(globalId, "base64").toString().split(":")[1]!;
-
-const stateHistory = (events: WizardSyncProgressSubscription[], runId: string) => {
-  const byUser = new Map<string, string[]>();
-  for (const e of events) {
-    const u = e.syncProgress.user;
-    if (!u || e.syncProgress.run.id !== runId) continue;
-    const seen = byUser.get(u.email ?? u.id) ?? [];
-    if (seen.at(-1) !== u.state) seen.push(u.state);
-    byUser.set(u.email ?? u.id, seen);
-  }
-  return byUser;
-};
 
 describe("Gong: Connect → Authorize → Backfill → Sync → Complete", () => {
   it("authorizes through the OAuth redirect, and the subscription says so at once", async () => {

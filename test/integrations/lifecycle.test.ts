@@ -34,6 +34,7 @@ import {
 import { errorCodes, startApi, type TestApi } from "../support/api.js";
 import { createWorkspace } from "../support/fixtures.js";
 import { freePort } from "../support/net.js";
+import { localId } from "../support/progress.js";
 import { subscribe } from "../support/ws.js";
 
 const HOUR = 3_600_000;
@@ -116,8 +117,6 @@ function addCall(email: string, startedMs: number, durationS: number, dealId: st
   gong.dataset.callTranscripts.push(transcript);
   return id;
 }
-
-const localId = (globalId: string) => Buffer.from(globalId, "base64").toString().split(":")[1]!;
 
 /** The OAuth round trip: connect, the simulator's consent page, callsync's callback. */
 async function connectGong(token: string): Promise<string> {

@@ -23,6 +23,7 @@ import {
 } from "../generated/graphql.js";
 import { startApi, type TestApi } from "../support/api.js";
 import { freePort } from "../support/net.js";
+import { localId } from "../support/progress.js";
 import { type Subscription, subscribe } from "../support/ws.js";
 
 const DAY = 86_400_000;
@@ -61,8 +62,6 @@ afterAll(async () => {
   await api?.close();
   await sim?.close();
 });
-
-const localId = (globalId: string) => Buffer.from(globalId, "base64").toString().split(":")[1]!;
 
 /** Connect (again): a fresh authorization URL with a new state. */
 async function connect(): Promise<URL> {
