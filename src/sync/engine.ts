@@ -476,7 +476,10 @@ export class SyncEngine {
     await this.publishProgress(status.run.integrationId, status.runId, statusId);
   }
 
-  /** Job transcripts: asks again for calls whose transcript was not ready; gives up after the window. */
+  /**
+   * Job transcripts: asks again for calls whose transcript (or AI summary) was not ready; gives up
+   * on a transcript after the window.
+   */
   async followUpTranscripts(integrationId: string): Promise<void> {
     const integration = await this.prisma.integration.findUniqueOrThrow({ where: { id: integrationId } });
     if (integration.status !== "CONNECTED") return;
@@ -489,8 +492,18 @@ export class SyncEngine {
       },
       data: { readiness: "TRANSCRIPT_GAVE_UP" },
     });
+    // Also recent calls whose transcript came before the provider's AI summary (Gong publishes
+    // them separately); a tenant without AI features just stops being asked after the window.
+    const recent = new Date(now.getTime() - this.settings.transcriptWindowMs);
     const waiting = await this.prisma.call.findMany({
-      where: { integrationId, readiness: { in: ["TRANSCRIPT_PENDING", "PROCESSING"] }, purgedAt: null },
+      where: {
+        integrationId,
+        purgedAt: null,
+        OR: [
+          { readiness: { in: ["TRANSCRIPT_PENDING", "PROCESSING"] } },
+          { readiness: "READY", summary: null, startedAt: { gt: recent } },
+        ],
+      },
       select: { providerCallId: true },
       orderBy: { startedAt: "asc" },
     });

@@ -1,7 +1,8 @@
 /**
- * Calls edited upstream after the incremental overlap are caught by the periodic deep re-read:
- * incremental syncs read back `overlapMs`; once per `deepEveryMs` a sync reads back
- * `deepRereadMs` instead (the backfill counts as one).
+ * Changes that arrive after a call was imported: edits upstream after the incremental overlap are
+ * caught by the periodic deep re-read (incremental syncs read back `overlapMs`; once per
+ * `deepEveryMs` a sync reads back `deepRereadMs`, the backfill counting as one), and an AI summary
+ * published after the transcript is fetched by the follow-up that ends each run.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seedDemo } from "../../src/seed/demo.js";
@@ -40,7 +41,7 @@ beforeAll(async () => {
       WORKER_IN_PROCESS: "true",
       JOB_PROCESS_EVERY_MS: "200",
     },
-    { port, engine: { overlapMs: 2 * HOUR, deepRereadMs: 14 * DAY, deepEveryMs: HOUR } },
+    { port, engine: { overlapMs: 2 * HOUR, deepRereadMs: 14 * DAY, deepEveryMs: HOUR, transcriptWindowMs: 10 * DAY } },
   );
   const demo = await seedDemo(api.prisma);
   token = await api.tokenFor({ id: demo.adminId, workspaceId: demo.workspaceId });
@@ -102,5 +103,36 @@ describe("deep re-read of recent history", () => {
     const stored = await api.prisma.call.findMany({ where: { providerCallId: id } });
     expect(stored).toHaveLength(1);
     expect(stored[0]!.title).toBe("Renamed upstream a week later");
+  });
+});
+
+describe("an AI summary published after the transcript", () => {
+  it("is fetched by the follow-up that ends the next sync, without a deep re-read", async () => {
+    const hosts = new Map(gong.dataset.users.map((u) => [u.id, u.emailAddress]));
+    const recentCall = gong.dataset.calls.find((c) => {
+      const age = Date.now() - Date.parse(String(c.metaData.started));
+      const host = String(hosts.get(String(c.metaData.primaryUserId)));
+      return c.content?.brief && host.endsWith("@acme.test") && age > 2 * DAY && age < 9 * DAY;
+    })!;
+    const id = String(recentCall.metaData.id);
+    // The provider withdraws the AI content (as if not generated yet); a deep re-read stores the call without it.
+    const content = recentCall.content;
+    delete recentCall.content;
+    await api.prisma.syncRun.updateMany({ data: { startedAt: new Date(Date.now() - 2 * HOUR) } });
+    await syncNow();
+    const withoutSummary = await api.prisma.call.findFirstOrThrow({
+      where: { providerCallId: id },
+      include: { summary: true },
+    });
+    expect(withoutSummary.readiness).toBe("READY");
+    expect(withoutSummary.summary).toBeNull();
+
+    recentCall.content = content;
+    await syncNow(); // incremental: the call is outside its window; only the follow-up asks again
+    const filled = await api.prisma.call.findFirstOrThrow({
+      where: { providerCallId: id },
+      include: { summary: true },
+    });
+    expect(filled.summary?.brief).toBe(content?.brief);
   });
 });
