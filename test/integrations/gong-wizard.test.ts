@@ -177,6 +177,8 @@ describe("Gong: Connect → Authorize → Backfill → Sync → Complete", () =>
       (e) => e.syncProgress.user?.id === target.id && e.syncProgress.user.state === "COMPLETED",
       30_000,
     );
+    // The run closes just after its last user completes: wait for that event too.
+    await progress.until((e) => e.syncProgress.run.id === runId && e.syncProgress.run.status === "PARTIAL", 30_000);
     // Listing by user happened for max only (transcript follow-ups ask by call id, not by user).
     const listed = gong.log
       .find((r) => r.path === "/v2/calls/extensive")

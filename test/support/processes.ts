@@ -11,8 +11,6 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import type { TypedDocumentNode } from "@graphql-typed-document-node/core";
 import { type GraphQLFormattedError, print } from "graphql";
-import { createClient } from "graphql-ws";
-import WebSocket from "ws";
 import { mintToken } from "../../src/auth/tokens.js";
 import { loadConfig } from "../../src/config.js";
 import type { GongSimulator } from "../../src/simulators/gong/server.js";
@@ -230,81 +228,6 @@ export async function gql<T, V>(
 export function tokenFor(user: { id: string; workspaceId: string }): Promise<string> {
   const config = loadConfig({ NODE_ENV: "test" });
   return mintToken(config.jwt, { userId: user.id, workspaceId: user.workspaceId });
-}
-
-export interface TimedEvent<T> {
-  data: T;
-  /** Date.now() when the client received it. */
-  receivedAt: number;
-}
-
-export interface TimedSubscription<T> {
-  events: TimedEvent<T>[];
-  errors: unknown[];
-  until(predicate: (event: T) => boolean, timeoutMs?: number): Promise<T>;
-  close(): Promise<void>;
-}
-
-/** A graphql-ws subscription that stamps every event with its receipt time (latency measurements). */
-export function subscribeTimed<T, V>(
-  httpUrl: string,
-  token: string,
-  doc: TypedDocumentNode<T, V>,
-  variables: NoInfer<V>,
-): TimedSubscription<T> {
-  const client = createClient({
-    url: httpUrl.replace(/^http/, "ws"),
-    webSocketImpl: WebSocket,
-    connectionParams: { authorization: `Bearer ${token}` },
-    retryAttempts: 0,
-  });
-  const events: TimedEvent<T>[] = [];
-  const errors: unknown[] = [];
-  const waiters: { predicate: (e: T) => boolean; resolve: (e: T) => void }[] = [];
-  const dispose = client.subscribe<T>(
-    { query: print(doc), variables: variables as Record<string, unknown> },
-    {
-      next: (result) => {
-        const receivedAt = Date.now();
-        if (result.errors) errors.push(...result.errors);
-        if (!result.data) return;
-        const data = result.data as T;
-        events.push({ data, receivedAt });
-        for (const w of [...waiters])
-          if (w.predicate(data)) {
-            waiters.splice(waiters.indexOf(w), 1);
-            w.resolve(data);
-          }
-      },
-      error: (e) => errors.push(e),
-      complete: () => {},
-    },
-  );
-  return {
-    events,
-    errors,
-    until(predicate, timeoutMs = 30_000) {
-      const seen = events.find((e) => predicate(e.data));
-      if (seen) return Promise.resolve(seen.data);
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(
-          () => reject(new Error(`no matching event within ${timeoutMs} ms (got ${events.length})`)),
-          timeoutMs,
-        );
-        waiters.push({
-          predicate,
-          resolve: (e) => {
-            clearTimeout(timer);
-            resolve(e);
-          },
-        });
-      });
-    },
-    async close() {
-      dispose();
-      await client.dispose();
-    },
-  };
 }
 
 /** Polls `probe` until it returns a value other than undefined. */

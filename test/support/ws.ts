@@ -6,6 +6,8 @@ import WebSocket from "ws";
 
 export interface Subscription<T> {
   events: T[];
+  /** When each event arrived (ms epoch), index for index with `events`: for latency measurements. */
+  receivedAt: number[];
   errors: unknown[];
   /** Resolves with the first event (already received or future) that matches. */
   until(predicate: (event: T) => boolean, timeoutMs?: number): Promise<T>;
@@ -25,16 +27,19 @@ export function subscribe<T, V>(
     retryAttempts: 0,
   });
   const events: T[] = [];
+  const receivedAt: number[] = [];
   const errors: unknown[] = [];
   const waiters: { predicate: (e: T) => boolean; resolve: (e: T) => void }[] = [];
   const dispose = client.subscribe<T>(
     { query: print(doc), variables: variables as Record<string, unknown> },
     {
       next: (result) => {
+        const arrived = Date.now();
         if (result.errors) errors.push(...result.errors);
         if (!result.data) return;
         const event = result.data as T;
         events.push(event);
+        receivedAt.push(arrived);
         for (const w of [...waiters]) {
           if (w.predicate(event)) {
             waiters.splice(waiters.indexOf(w), 1);
@@ -48,6 +53,7 @@ export function subscribe<T, V>(
   );
   return {
     events,
+    receivedAt,
     errors,
     until(predicate, timeoutMs = 20_000) {
       const seen = events.find(predicate);
