@@ -3,10 +3,13 @@
  * receives a `Config` value; nothing reads process.env after this.
  */
 import { z } from "zod";
+import { assertProductionSecret } from "./secrets.js";
 
+// Development values, published in this repository: production refuses every one of them.
 const DEV_JWT_SECRET = "callsync-development-secret-do-not-use-in-production";
 // 32 zero-free bytes for local runs only; production must configure CREDENTIALS_KEYS.
 const DEV_CREDENTIALS_KEY = "dev:Y2FsbHN5bmMtZGV2ZWxvcG1lbnQta2V5LTMyLWJ5dGU=";
+const DEV_PURGE_AUDIT_KEY = "Y2FsbHN5bmMtZGV2ZWxvcG1lbnQtcHVyZ2UtYXVkaXQta2V5";
 
 const bool = z
   .enum(["true", "false", "1", "0"])
@@ -29,8 +32,12 @@ const env = z.object({
   JWT_SECRET: z.string().min(32).optional(),
   JWT_ISSUER: z.string().default("callsync"),
   JWT_AUDIENCE: z.string().default("callsync-api"),
+  /** Longest lifetime (exp − iat) a bearer token may have; a longer-lived token is refused. */
+  JWT_MAX_LIFETIME_SECONDS: z.coerce.number().int().positive().default(86_400),
   /** Comma-separated `keyId:base64(32 bytes)`; the first encrypts, all decrypt (rotation). */
   CREDENTIALS_KEYS: z.string().optional(),
+  /** base64 of ≥ 32 random bytes: the HMAC key of purged people's emails in the purge audit. */
+  PURGE_AUDIT_KEY: z.string().optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   GRAPHQL_MAX_DEPTH: z.coerce.number().int().positive().default(12),
   GRAPHQL_MAX_COST: z.coerce.number().int().positive().default(100_000),
@@ -60,6 +67,25 @@ export interface CredentialKey {
   key: Buffer;
 }
 
+function parsePurgeAuditKey(raw: string): Buffer {
+  const key = Buffer.from(raw, "base64");
+  if (key.length < 32) throw new Error("Invalid configuration:\n  PURGE_AUDIT_KEY must be base64 of at least 32 bytes");
+  return key;
+}
+
+/** In production every secret must be configured, not one of the development values, and strong. */
+function assertProductionSecrets(e: Env, keys: CredentialKey[], purgeAuditKey: Buffer): void {
+  for (const variable of ["JWT_SECRET", "CREDENTIALS_KEYS", "PURGE_AUDIT_KEY"] as const)
+    if (!e[variable]) throw new Error(`Invalid configuration:\n  ${variable} is required in production`);
+  assertProductionSecret("JWT_SECRET", e.JWT_SECRET!, [DEV_JWT_SECRET]);
+  const devKeys = parseKeys(DEV_CREDENTIALS_KEY).map((k) => k.key);
+  for (const k of keys) assertProductionSecret(`CREDENTIALS_KEYS (key "${k.id}")`, k.key, devKeys);
+  assertProductionSecret("PURGE_AUDIT_KEY", purgeAuditKey, [
+    Buffer.from(DEV_PURGE_AUDIT_KEY, "base64"),
+    ...keys.map((k) => k.key),
+  ]);
+}
+
 function parseKeys(raw: string): CredentialKey[] {
   return raw.split(",").map((entry) => {
     const [id, b64] = entry.trim().split(":");
@@ -78,9 +104,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
   }
   const e = parsed.data;
   const production = e.NODE_ENV === "production";
-  if (production && !e.JWT_SECRET) throw new Error("Invalid configuration:\n  JWT_SECRET is required in production");
-  if (production && !e.CREDENTIALS_KEYS)
-    throw new Error("Invalid configuration:\n  CREDENTIALS_KEYS is required in production");
+  const credentialKeys = parseKeys(e.CREDENTIALS_KEYS ?? DEV_CREDENTIALS_KEY);
+  const purgeAuditKey = parsePurgeAuditKey(e.PURGE_AUDIT_KEY ?? DEV_PURGE_AUDIT_KEY);
+  if (production) assertProductionSecrets(e, credentialKeys, purgeAuditKey);
   const publicUrl = e.PUBLIC_URL ?? `http://${e.HOST}:${e.PORT}`;
   return {
     env: e.NODE_ENV,
@@ -92,8 +118,14 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
     databaseUrl: e.DATABASE_URL ?? null,
     dataDir: e.CALLSYNC_DATA_DIR,
     redisUrl: e.REDIS_URL ?? null,
-    jwt: { secret: e.JWT_SECRET ?? DEV_JWT_SECRET, issuer: e.JWT_ISSUER, audience: e.JWT_AUDIENCE },
-    credentialKeys: parseKeys(e.CREDENTIALS_KEYS ?? DEV_CREDENTIALS_KEY),
+    jwt: {
+      secret: e.JWT_SECRET ?? DEV_JWT_SECRET,
+      issuer: e.JWT_ISSUER,
+      audience: e.JWT_AUDIENCE,
+      maxLifetimeSeconds: e.JWT_MAX_LIFETIME_SECONDS,
+    },
+    credentialKeys,
+    purgeAuditKey,
     logLevel: e.LOG_LEVEL,
     graphql: { maxDepth: e.GRAPHQL_MAX_DEPTH, maxCost: e.GRAPHQL_MAX_COST },
     syncIntervalMinutes: e.SYNC_INTERVAL_MINUTES,

@@ -38,7 +38,7 @@ async function start(): Promise<{ runtime: Runtime; sims: DemoSimulators | null 
   const config = loadConfig({ ...process.env, ...(sims?.env ?? {}) });
   const runtime = await openRuntime(config, { role: "start" });
   const demo = await seedDemo(runtime.db.prisma, sims ? { scenario: sims.scenario } : {});
-  const adminToken = await mintToken(config.jwt, { userId: demo.adminId, workspaceId: demo.workspaceId }, "30d");
+  const adminToken = await mintToken(config.jwt, { userId: demo.adminId, workspaceId: demo.workspaceId }, "24h");
   const graphqlUrl = runtime.app!.url();
   const appUrl = new URL("/app/", graphqlUrl);
   appUrl.searchParams.set("token", adminToken);

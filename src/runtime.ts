@@ -13,6 +13,7 @@ import { schema } from "./graphql/schema/index.js";
 import { CredentialCipher } from "./integrations/crypto.js";
 import { oauthCallbackRoute } from "./integrations/oauth-route.js";
 import { createProviderRegistry } from "./integrations/providers.js";
+import { rekeyLegacyPurgeAudits } from "./integrations/purge-audit.js";
 import { Wizard } from "./integrations/wizard.js";
 import { createJobs, type Jobs } from "./jobs/queue.js";
 import { createLogger, type Logger } from "./logger.js";
@@ -64,6 +65,8 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
   closers.push(db.close);
   const migrated = await applyMigrations(db.pool, { migrationsDir: MIGRATIONS_DIR });
   if (migrated.applied.length > 0) log.info({ applied: migrated.applied }, "migrations applied");
+  const rekeyed = await rekeyLegacyPurgeAudits(db.prisma, config.purgeAuditKey);
+  if (rekeyed > 0) log.info({ rekeyed }, "legacy purge audits re-keyed");
 
   const bus = createEventBus(config.redisUrl);
   closers.push(bus.close);

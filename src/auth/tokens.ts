@@ -2,8 +2,13 @@
  * Bearer tokens: HS256 JWTs naming the user (`sub`) and the workspace (`wid`). Any identity
  * provider that can mint such a token (or a gateway that swaps its own token for one) plugs in
  * here; see README "Authentication".
+ *
+ * A token is accepted only when it expires (`exp` is required) within the configured maximum
+ * lifetime, and when `sub` and `wid` have the shape of callsync ids, so nothing a forger
+ * chooses reaches a database query.
  */
 import { jwtVerify, SignJWT } from "jose";
+import { z } from "zod";
 import type { Config } from "../config.js";
 
 export interface TokenClaims {
@@ -13,8 +18,10 @@ export interface TokenClaims {
 
 const key = (secret: string) => new TextEncoder().encode(secret);
 
+const claims = z.object({ sub: z.uuid(), wid: z.uuid(), exp: z.number(), iat: z.number().optional() });
+
 export async function mintToken(
-  jwt: Config["jwt"],
+  jwt: Pick<Config["jwt"], "secret" | "issuer" | "audience">,
   claims: TokenClaims,
   expiresIn: string | number = "12h",
 ): Promise<string> {
@@ -28,16 +35,22 @@ export async function mintToken(
     .sign(key(jwt.secret));
 }
 
-/** Returns the claims, or null for a missing, malformed, expired or foreign token. */
+/** Returns the claims, or null for a missing, malformed, expired, too long-lived or foreign token. */
 export async function verifyToken(jwt: Config["jwt"], token: string): Promise<TokenClaims | null> {
   try {
     const { payload } = await jwtVerify(token, key(jwt.secret), {
       issuer: jwt.issuer,
       audience: jwt.audience,
       algorithms: ["HS256"],
+      requiredClaims: ["exp", "sub", "wid"],
     });
-    if (typeof payload.sub !== "string" || typeof payload.wid !== "string") return null;
-    return { userId: payload.sub, workspaceId: payload.wid };
+    const parsed = claims.safeParse(payload);
+    if (!parsed.success) return null;
+    const { sub, wid, exp, iat } = parsed.data;
+    // Without iat the lifetime counts from now: a token may never reach further than the maximum.
+    const issuedAt = Math.min(iat ?? Date.now() / 1000, Date.now() / 1000);
+    if (exp - issuedAt > jwt.maxLifetimeSeconds) return null;
+    return { userId: sub, workspaceId: wid };
   } catch {
     return null;
   }

@@ -24,6 +24,7 @@ import type { ProviderCredentials } from "../providers/types.js";
 import type { JobQueue, SyncEngine } from "../sync/engine.js";
 import type { CredentialCipher } from "./crypto.js";
 import type { ProviderRegistry } from "./providers.js";
+import { normaliseEmail, purgedEmailDigest } from "./purge-audit.js";
 
 export interface WizardDeps {
   prisma: Db;
@@ -33,7 +34,7 @@ export interface WizardDeps {
   queue: JobQueue;
   pubsub: PubSub;
   log: Logger;
-  config: Pick<Config, "publicUrl" | "oauthResultUrl" | "syncIntervalMinutes">;
+  config: Pick<Config, "publicUrl" | "oauthResultUrl" | "syncIntervalMinutes" | "purgeAuditKey">;
 }
 
 export const OAUTH_STATE_TTL_MS = 10 * 60_000;
@@ -297,6 +298,15 @@ export class Wizard {
     return integration;
   }
 
+  /** Was this address purged? Its purges in the workspace, found by the keyed digest. */
+  personPurges(workspaceId: string, email: string, query: { include?: object; select?: object } = {}) {
+    return this.deps.prisma.purgeAudit.findMany({
+      ...query,
+      where: { workspaceId, scope: "PERSON", emailHmac: purgedEmailDigest(this.deps.config.purgeAuditKey, email) },
+      orderBy: { createdAt: "desc" },
+    });
+  }
+
   /** Removes transcripts, summaries, action items and participants of the selected calls. */
   async purge(
     workspaceId: string,
@@ -307,7 +317,7 @@ export class Wizard {
       const where =
         "integrationId" in target
           ? { workspaceId, integrationId: target.integrationId }
-          : { workspaceId, participants: { some: { email: target.email.trim().toLowerCase() } } };
+          : { workspaceId, participants: { some: { email: normaliseEmail(target.email) } } };
       const calls = await tx.call.findMany({ where, select: { id: true } });
       const ids = calls.map((c) => c.id);
       if (ids.length > 0) {
@@ -323,8 +333,7 @@ export class Wizard {
           actorId,
           scope: "integrationId" in target ? "INTEGRATION" : "PERSON",
           integrationId: "integrationId" in target ? target.integrationId : null,
-          emailSha256:
-            "email" in target ? createHash("sha256").update(target.email.trim().toLowerCase()).digest("hex") : null,
+          emailHmac: "email" in target ? purgedEmailDigest(this.deps.config.purgeAuditKey, target.email) : null,
           callsAffected: ids.length,
         },
       });

@@ -8,8 +8,8 @@
  * re-read 2 h before the last one (overlapMs), so a call from 5 h ago is only ever asked for
  * again by the transcript follow-up.
  */
-import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { purgedEmailDigest } from "../../src/integrations/purge-audit.js";
 import { seedDemo } from "../../src/seed/demo.js";
 import { generateGongDataset, isoWithOffset } from "../../src/simulators/gong/dataset.js";
 import { type GongSimulator, startGongSimulator } from "../../src/simulators/gong/server.js";
@@ -307,7 +307,8 @@ describe("Gong lifecycle", () => {
       scope: "PERSON",
       integrationId: null,
       callsAffected: targets.length,
-      emailSha256: createHash("sha256").update(email.toLowerCase()).digest("hex"),
+      emailHmac: purgedEmailDigest(api.runtime.config.purgeAuditKey, email),
+      emailSha256: null,
     });
     expect(JSON.stringify(audit).toLowerCase()).not.toContain(email.toLowerCase());
 
@@ -410,7 +411,7 @@ describe("A workspace without a CRM", () => {
       workspaceId: noCrm.workspaceId,
       scope: "INTEGRATION",
       integrationId: localId(noCrm.integrationId),
-      emailSha256: null,
+      emailHmac: null,
       callsAffected: count,
     });
     expect(audit.actorId).not.toBeNull();

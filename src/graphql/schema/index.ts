@@ -6,5 +6,6 @@ import "./deals.js";
 import "./calls.js";
 import "./search.js";
 import "./integrations.js";
+import "./purges.js";
 
 export const schema = lexicographicSortSchema(builder.toSchema());
