@@ -45,6 +45,17 @@ const env = z.object({
   /** A job whose worker stopped touching it for this long is taken over by another worker. */
   JOB_LOCK_LIFETIME_MS: z.coerce.number().int().positive().default(60_000),
   JOB_PROCESS_EVERY_MS: z.coerce.number().int().positive().default(2_000),
+  /** Finished one-off jobs are deleted this long after they finished; failed ones after the second. */
+  JOB_RETENTION_MS: z.coerce.number().int().positive().default(86_400_000),
+  JOB_FAILED_RETENTION_MS: z.coerce.number().int().positive().default(604_800_000),
+  /** How often the clean-up job runs, and how many rows one DELETE removes. */
+  JOB_CLEANUP_EVERY_MS: z.coerce.number().int().positive().default(600_000),
+  JOB_CLEANUP_BATCH: z.coerce.number().int().positive().default(1_000),
+  /** A due job not started after this long counts as overdue in the queue metrics. */
+  JOB_OVERDUE_AFTER_MS: z.coerce.number().int().positive().default(60_000),
+  /** Jobs one worker runs at once, in all; per-user imports one worker runs at once. */
+  JOB_MAX_CONCURRENCY: z.coerce.number().int().positive().default(16),
+  IMPORT_CONCURRENCY: z.coerce.number().int().positive().default(4),
   /** Name of this process in job locks and logs. */
   WORKER_NAME: z.string().optional(),
   /** Run Agenda workers inside the API process (single node). */
@@ -107,6 +118,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
   const credentialKeys = parseKeys(e.CREDENTIALS_KEYS ?? DEV_CREDENTIALS_KEY);
   const purgeAuditKey = parsePurgeAuditKey(e.PURGE_AUDIT_KEY ?? DEV_PURGE_AUDIT_KEY);
   if (production) assertProductionSecrets(e, credentialKeys, purgeAuditKey);
+  // A claimed job waits at most one polling period before it starts; it must not outlive its lease meanwhile.
+  if (e.JOB_PROCESS_EVERY_MS * 2 > e.JOB_LOCK_LIFETIME_MS)
+    throw new Error("Invalid configuration:\n  JOB_PROCESS_EVERY_MS must be at most half of JOB_LOCK_LIFETIME_MS");
+  if (e.IMPORT_CONCURRENCY > e.JOB_MAX_CONCURRENCY)
+    throw new Error("Invalid configuration:\n  IMPORT_CONCURRENCY must not exceed JOB_MAX_CONCURRENCY");
   const publicUrl = e.PUBLIC_URL ?? `http://${e.HOST}:${e.PORT}`;
   return {
     env: e.NODE_ENV,
@@ -132,6 +148,15 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
     jobs: {
       lockLifetimeMs: e.JOB_LOCK_LIFETIME_MS,
       processEveryMs: e.JOB_PROCESS_EVERY_MS,
+      maxConcurrency: e.JOB_MAX_CONCURRENCY,
+      importConcurrency: e.IMPORT_CONCURRENCY,
+      overdueAfterMs: e.JOB_OVERDUE_AFTER_MS,
+      retention: {
+        finishedMs: e.JOB_RETENTION_MS,
+        failedMs: e.JOB_FAILED_RETENTION_MS,
+        everyMs: e.JOB_CLEANUP_EVERY_MS,
+        batchSize: e.JOB_CLEANUP_BATCH,
+      },
       workerName: e.WORKER_NAME ?? `callsync-${process.pid}`,
     },
     workerInProcess: e.WORKER_IN_PROCESS ?? true,

@@ -4,6 +4,7 @@
  */
 import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
+import { Registry } from "prom-client";
 import type { Config } from "./config.js";
 import { type DbHandle, openDatabase } from "./db/client.js";
 import { applyMigrations, ensureDatabase } from "./db/migrate.js";
@@ -15,7 +16,8 @@ import { oauthCallbackRoute } from "./integrations/oauth-route.js";
 import { createProviderRegistry } from "./integrations/providers.js";
 import { rekeyLegacyPurgeAudits } from "./integrations/purge-audit.js";
 import { Wizard } from "./integrations/wizard.js";
-import { createJobs, type Jobs } from "./jobs/queue.js";
+import { registerQueueMetrics } from "./jobs/metrics.js";
+import { createJobs, JOB, type Jobs } from "./jobs/queue.js";
 import { createLogger, type Logger } from "./logger.js";
 import { type App, buildApp, type Route } from "./server/app.js";
 import { type EngineSettings, SyncEngine } from "./sync/engine.js";
@@ -81,6 +83,9 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
     name: config.jobs.workerName,
     lockLifetimeMs: config.jobs.lockLifetimeMs,
     processEveryMs: config.jobs.processEveryMs,
+    maxConcurrency: config.jobs.maxConcurrency,
+    importConcurrency: config.jobs.importConcurrency,
+    retention: config.jobs.retention,
   });
   closers.push(jobs.stop);
   const engine = new SyncEngine({
@@ -112,10 +117,19 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
 
   let app: App | null = null;
   if (options.role === "start" || options.role === "serve") {
+    const metrics = new Registry();
+    registerQueueMetrics({
+      pool: db.pool,
+      registry: metrics,
+      names: Object.values(JOB),
+      lockLifetimeMs: config.jobs.lockLifetimeMs,
+      overdueAfterMs: config.jobs.overdueAfterMs,
+    });
     app = buildApp({
       config,
       services,
       schema,
+      metrics,
       routes: [
         oauthCallbackRoute(wizard, config.oauthResultUrl),
         ...(config.env === "development" ? [await (await import("./server/web.js")).webRoute()] : []),

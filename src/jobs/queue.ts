@@ -6,21 +6,30 @@
  * - sync:import-user {statusId}       one user's import, checkpointed per page
  * - sync:transcripts {integrationId}  follow-ups for transcripts that were not ready
  * - sync:scheduled   {integrationId}  the recurring sync (one per integration, by a unique index)
+ * - jobs:cleanup      {}               deletes finished one-off jobs after their retention (cleanup.ts)
  *
  * A job whose worker died is unlocked after its lock lifetime and taken by another worker;
  * long jobs touch their lock after every page so a live one is never taken over.
+ *
+ * Fair distribution: a worker claims at most as many jobs of a type as it runs at once (lock
+ * limit = concurrency, in all at most JOB_MAX_CONCURRENCY), so every job it holds starts at
+ * once, long before its lease could expire, and a burst is shared by all workers instead of
+ * being taken by the first one that polls. A finished job frees a slot: the worker is woken to
+ * claim the next one instead of waiting for its next poll.
  */
 import { PostgresBackend } from "@agendajs/postgres-backend";
-import { Agenda, InMemoryNotificationChannel, type Job } from "agenda";
+import { Agenda, InMemoryNotificationChannel, type Job, type NotificationChannel } from "agenda";
 import type pg from "pg";
 import type { Logger } from "../logger.js";
 import type { JobQueue, SyncEngine } from "../sync/engine.js";
+import { cleanupIndexSql, type RetentionSettings, removeFinishedJobs } from "./cleanup.js";
 
 export const JOB = {
   runUsers: "sync:run-users",
   importUser: "sync:import-user",
   transcripts: "sync:transcripts",
   scheduled: "sync:scheduled",
+  cleanup: "jobs:cleanup",
 } as const;
 
 export interface JobsOptions {
@@ -31,6 +40,10 @@ export interface JobsOptions {
   name: string;
   lockLifetimeMs: number;
   processEveryMs: number;
+  /** Jobs this worker runs at once, in all, and per-user imports among them. */
+  maxConcurrency: number;
+  importConcurrency: number;
+  retention: RetentionSettings;
 }
 
 export interface Jobs {
@@ -46,6 +59,9 @@ const isUniqueViolation = (e: unknown) =>
 
 /** Key of the advisory lock that serialises the job tables' set-up between processes. */
 const SCHEMA_LOCK_KEY = 4_242_001;
+
+/** Concurrency (and lock limit) per worker of the job types without their own setting. */
+const DEFAULT_CONCURRENCY = 4;
 
 export async function createJobs(options: JobsOptions): Promise<Jobs> {
   // The backend creates its tables and indexes with CREATE … IF NOT EXISTS, which is not safe
@@ -66,14 +82,17 @@ export async function createJobs(options: JobsOptions): Promise<Jobs> {
 
 async function createJobsLocked(options: JobsOptions): Promise<Jobs> {
   const backend = new PostgresBackend({ pool: options.pool, disableNotifications: options.embedded });
+  const channel = options.embedded ? new InMemoryNotificationChannel() : backend.notificationChannel;
   const agenda = new Agenda({
     backend,
     name: options.name,
     processEvery: options.processEveryMs,
     defaultLockLifetime: options.lockLifetimeMs,
-    defaultConcurrency: 4,
-    maxConcurrency: 16,
-    ...(options.embedded ? { notificationChannel: new InMemoryNotificationChannel() } : {}),
+    defaultConcurrency: DEFAULT_CONCURRENCY,
+    maxConcurrency: options.maxConcurrency,
+    // Never claim more than can run: claimed jobs wait for nothing but a free slot.
+    lockLimit: options.maxConcurrency,
+    ...(channel ? { notificationChannel: channel } : {}),
   });
   await agenda.ready;
   // agenda.every() is unique per job name; one recurring sync per integration is enforced here.
@@ -81,6 +100,7 @@ async function createJobsLocked(options: JobsOptions): Promise<Jobs> {
     `CREATE UNIQUE INDEX IF NOT EXISTS callsync_scheduled_sync_unique
        ON agenda_jobs ((data->>'integrationId')) WHERE name = '${JOB.scheduled}'`,
   );
+  await options.pool.query(cleanupIndexSql("agenda_jobs"));
   let working = false;
 
   const queue: JobQueue = {
@@ -125,24 +145,42 @@ async function createJobsLocked(options: JobsOptions): Promise<Jobs> {
     agenda,
     queue,
     async startWorking(engine) {
+      const limits = { concurrency: DEFAULT_CONCURRENCY, lockLimit: DEFAULT_CONCURRENCY };
       agenda.define<{ runId: string }>(
         JOB.runUsers,
         guarded(JOB.runUsers, (job) => engine.runUsers(job.attrs.data.runId)),
+        limits,
       );
       agenda.define<{ statusId: string }>(
         JOB.importUser,
         guarded(JOB.importUser, (job) => engine.importUser(job.attrs.data.statusId, () => job.touch())),
-        { concurrency: 4 },
+        { concurrency: options.importConcurrency, lockLimit: options.importConcurrency },
       );
       agenda.define<{ integrationId: string }>(
         JOB.transcripts,
         guarded(JOB.transcripts, (job) => engine.followUpTranscripts(job.attrs.data.integrationId)),
+        limits,
       );
       agenda.define<{ integrationId: string }>(
         JOB.scheduled,
         guarded(JOB.scheduled, (job) => engine.scheduledSync(job.attrs.data.integrationId)),
+        limits,
       );
+      agenda.define(
+        JOB.cleanup,
+        guarded(JOB.cleanup, async (job) => {
+          const { removed } = await removeFinishedJobs(options.pool, options.retention, {
+            afterBatch: () => job.touch(),
+          });
+          if (removed > 0) options.log.info({ removed }, "finished jobs removed");
+        }),
+        { concurrency: 1, lockLimit: 1 },
+      );
+      wakeOnComplete(agenda, channel);
       await agenda.start();
+      // One clean-up job for all workers (a single job, upserted by name); a first start runs it
+      // at once, later starts keep its next run.
+      await agenda.every(options.retention.everyMs, JOB.cleanup);
       working = true;
     },
     async stop() {
@@ -154,4 +192,25 @@ async function createJobsLocked(options: JobsOptions): Promise<Jobs> {
       } else await backend.disconnect();
     },
   };
+}
+
+/**
+ * Agenda claims jobs on its poll and when a job is created, not when a slot frees up; with lock
+ * limits a backlog would then drain by one lock limit per poll. A finished job announces its type
+ * again, so this worker (and any idle one) claims the next due job of it at once.
+ */
+function wakeOnComplete(agenda: Agenda, channel: NotificationChannel | undefined): void {
+  if (!channel) return;
+  agenda.on("complete", (job: Job) => {
+    if (channel.state !== "connected") return;
+    void channel
+      .publish({
+        jobId: job.attrs._id!,
+        jobName: job.attrs.name,
+        nextRunAt: null,
+        priority: job.attrs.priority,
+        timestamp: new Date(),
+      })
+      .catch(() => {});
+  });
 }

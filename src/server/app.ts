@@ -11,6 +11,7 @@ import { usePrometheus } from "@graphql-yoga/plugin-prometheus";
 import type { ExecutionArgs, GraphQLError, GraphQLSchema, ValidationContext } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
 import { createYoga, type Plugin, type YogaInitialContext } from "graphql-yoga";
+import type { Registry } from "prom-client";
 import { WebSocketServer } from "ws";
 import { bearer, verifyToken } from "../auth/tokens.js";
 import type { Config } from "../config.js";
@@ -27,6 +28,8 @@ export interface AppOptions {
   /** Extra context each operation gets (e.g. the pubsub). */
   extendContext?: (base: Context) => Record<string, unknown>;
   routes?: Route[];
+  /** Where /metrics reads from (the GraphQL metrics are added to it); one per app, not global. */
+  metrics?: Registry;
 }
 
 export interface App {
@@ -116,7 +119,11 @@ export function buildApp(options: AppOptions): App {
         maxTokens: { n: 4000 },
         blockFieldSuggestion: { enabled: config.production },
       }),
-      usePrometheus({ endpoint: "/metrics", metrics: { graphql_yoga_http_duration: true } }),
+      usePrometheus({
+        endpoint: "/metrics",
+        metrics: { graphql_yoga_http_duration: true },
+        ...(options.metrics ? { registry: options.metrics } : {}),
+      }),
       requestLogger(),
     ],
   });

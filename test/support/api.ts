@@ -75,7 +75,7 @@ export async function startApi(env: Record<string, string> = {}, options: StartA
       while (Date.now() < until) {
         const { rows } = await runtime.db.pool.query(
           `SELECT count(*)::int AS n FROM agenda_jobs
-            WHERE locked_at IS NOT NULL OR (next_run_at <= now() AND name <> 'sync:scheduled')`,
+            WHERE locked_at IS NOT NULL OR (next_run_at <= now() AND repeat_interval IS NULL)`,
         );
         if (rows[0].n === 0) return;
         await new Promise((r) => setTimeout(r, 100));
