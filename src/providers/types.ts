@@ -108,8 +108,22 @@ export interface TimeWindow {
   toMs: number;
 }
 
+/**
+ * A record the client listed but could not map (or the store chose not to keep): never stored,
+ * counted with its provider id and reason. `reasonCode` is one of SKIP_REASON_CODES.
+ */
+export interface SkippedRecord {
+  kind: "CALL" | "USER";
+  providerRecordId: string;
+  reasonCode: import("../sync/skipped.js").SkipReasonCode;
+  /** Human words: which field, what was wrong. */
+  reason: string;
+}
+
 export interface CallPage {
   calls: CallRecord[];
+  /** Records on this page that could not be mapped; the rest of the page is stored. */
+  skipped?: SkippedRecord[];
   /** Pass back to get the next page; null when this was the last page. */
   nextCursor: string | null;
   /** Total calls in the window when the provider tells it (Gong totalRecords, Clari matched). */

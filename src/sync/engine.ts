@@ -24,6 +24,7 @@ import type { ProviderRegistry } from "../integrations/providers.js";
 import type { Logger } from "../logger.js";
 import { isProviderError, ProviderError } from "../providers/errors.js";
 import type { CallProviderClient, ProviderUser } from "../providers/types.js";
+import { recordSkipped } from "./skipped.js";
 import { type StoreTarget, storeCalls } from "./store.js";
 
 /** What the engine asks of the job system (src/jobs). */
@@ -280,21 +281,33 @@ export class SyncEngine {
           cursor,
         );
         const nextCursor = page.nextCursor;
-        // The checkpoint commits with the page's calls: a worker killed after this never re-counts them.
-        await storeCalls(this.prisma, target, page.calls, (tx, stored) =>
-          tx.syncUserStatus.update({
+        // The checkpoint commits with the page's calls and skipped records: a worker killed after
+        // this never re-counts them.
+        await storeCalls(this.prisma, target, page.calls, async (tx, stored) => {
+          const skipped = await recordSkipped(
+            tx,
+            {
+              workspaceId: integration.workspaceId,
+              integrationId: integration.id,
+              runId: run.id,
+              userStatusId: statusId,
+            },
+            [...(page.skipped ?? []), ...stored.skipped],
+          );
+          await tx.syncUserStatus.update({
             where: { id: statusId },
             data: {
               callsImported: { increment: stored.created },
               callsUpdated: { increment: stored.updated },
               callsUnchanged: { increment: stored.unchanged },
+              callsSkipped: { increment: skipped },
               callsTotal: page.total ?? undefined,
               pagesDone: { increment: 1 },
               checkpoint: { ...checkpoint, cursor: nextCursor },
               waitingUntil: null,
             },
-          }),
-        );
+          });
+        });
         cursor = nextCursor;
         await this.publishProgress(integration.id, run.id, statusId);
         await heartbeat();

@@ -8,7 +8,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import type { Db, Prisma } from "../db/client.js";
 import { refreshDealLinks } from "../deals/linking.js";
-import type { CallRecord } from "../providers/types.js";
+import type { CallRecord, SkippedRecord } from "../providers/types.js";
 
 export interface StoreTarget {
   workspaceId: string;
@@ -30,6 +30,8 @@ export interface StoreResult {
   /** Ids of calls that are still waiting for a transcript. */
   pending: number;
   callIds: string[];
+  /** Records the store chose not to keep (for example private calls), to be counted as skipped. */
+  skipped: SkippedRecord[];
 }
 
 /** Hash over what we store, so re-reading an unchanged call writes nothing. */
@@ -65,7 +67,7 @@ export async function storeCalls(
       return await db.$transaction(async (tx) => {
         const result =
           incoming.length === 0
-            ? { created: 0, updated: 0, unchanged: 0, pending: 0, callIds: [] }
+            ? { created: 0, updated: 0, unchanged: 0, pending: 0, callIds: [], skipped: [] }
             : await writeCalls(tx, target, incoming, now);
         await andThen?.(tx, result);
         return result;
@@ -82,7 +84,7 @@ async function writeCalls(tx: Tx, target: StoreTarget, incoming: CallRecord[], n
     select: { id: true, providerCallId: true, contentHash: true, purgedAt: true, transcriptDeadline: true },
   });
   const byProviderId = new Map(existing.map((c) => [c.providerCallId, c]));
-  const result: StoreResult = { created: 0, updated: 0, unchanged: 0, pending: 0, callIds: [] };
+  const result: StoreResult = { created: 0, updated: 0, unchanged: 0, pending: 0, callIds: [], skipped: [] };
   const toWrite: { id: string; record: CallRecord; hash: string; isNew: boolean; deadline: Date | null }[] = [];
 
   for (const record of incoming) {

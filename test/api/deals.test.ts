@@ -476,17 +476,20 @@ describe("late linking: calls stored before their deal link as soon as it arrive
     expect(again.data?.upsertDeals).toEqual({ created: 0, updated: 1, callsLinked: 0 });
   });
 
-  it("leaves calls without a CRM deal id as NO_CRM_ID, with the reason", async () => {
+  it("leaves calls without a CRM deal id unlinked, with the reason, and guesses no deal from an account id", async () => {
     await api.gql(
       DealsUpsertDocument,
       { deals: [{ crmProvider: "SALESFORCE", crmId: "001X", name: "Named like the account" }] },
       linkToken,
     );
-    for (const key of ["no-crm-id", "account-only"])
-      expect(await link(key), key).toEqual({
-        dealLink: { status: "NO_CRM_ID", reason: expect.stringMatching(/attached no CRM deal/) },
-        deal: null,
-      });
+    expect(await link("no-crm-id")).toEqual({
+      dealLink: { status: "NO_CRM_ID", reason: expect.stringMatching(/attached no CRM deal/) },
+      deal: null,
+    });
+    expect(await link("account-only")).toEqual({
+      dealLink: { status: "ACCOUNT_ONLY", reason: expect.stringMatching(/^Account only, no deal id/) },
+      deal: null,
+    });
   });
 
   it("does not link a HubSpot reference to a Salesforce deal with the same id", async () => {

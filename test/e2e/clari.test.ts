@@ -99,14 +99,14 @@ describe("example client: Clari Copilot", () => {
 
     // The deal with the most calls.
     const deal = await api.prisma.deal.findFirstOrThrow({
-      orderBy: { calls: { _count: "desc" } },
-      include: { _count: { select: { calls: true } } },
+      orderBy: { callLinks: { _count: "desc" } },
+      include: { _count: { select: { callLinks: true } } },
     });
-    expect(deal._count.calls).toBeGreaterThan(0);
+    expect(deal._count.callLinks).toBeGreaterThan(0);
     await page.getByRole("link", { name: deal.name }).click();
     await page.getByRole("heading", { name: deal.name, level: 1 }).waitFor();
-    await page.getByRole("heading", { name: `Calls (${deal._count.calls})` }).waitFor();
-    await expect(page.locator("ul.calls > li").count()).resolves.toBe(deal._count.calls);
+    await page.getByRole("heading", { name: `Calls (${deal._count.callLinks})` }).waitFor();
+    await expect(page.locator("ul.calls > li").count()).resolves.toBe(deal._count.callLinks);
     await screenshot(page, "clari-7-deal");
 
     await page.locator("ul.calls > li a").first().click();

@@ -28,6 +28,10 @@ const DealLinkStatusEnum = builder.enumType("DealLinkStatus", {
     NO_CRM_CONNECTION: { description: "The workspace has no CRM connected, so calls cannot be linked." },
     NO_CRM_ID: { description: "The provider attached no CRM deal id to this call." },
     NO_MATCHING_DEAL: { description: "The call's CRM id matches no deal yet; it links when the deal arrives." },
+    ACCOUNT_ONLY: {
+      description:
+        "The call's CRM context names an account/company but no deal; it is on the account, no deal is guessed.",
+    },
   } as const,
 });
 const CrmSystemEnum = builder.enumType("CrmSystem", { values: ["SALESFORCE", "HUBSPOT", "OTHER"] as const });
@@ -37,6 +41,7 @@ const linkReasons: Record<(typeof DealLinkStatusEnum)["$inferType"], string | nu
   NO_CRM_CONNECTION: "Connect a CRM (Salesforce or HubSpot) so calls can be linked to deals.",
   NO_CRM_ID: "The recording platform attached no CRM deal to this call.",
   NO_MATCHING_DEAL: "The call names a CRM deal that callsync has not received yet; it will link automatically.",
+  ACCOUNT_ONLY: "Account only, no deal id: the recording platform attached the call to an account, not to a deal.",
 };
 
 export const CallParticipantType = builder.prismaObject("CallParticipant", {
@@ -141,7 +146,6 @@ export const CallType = builder.prismaNode("Call", {
     summary: t.relation("summary", { nullable: true }),
     actionItems: t.relation("actionItems", { query: { orderBy: { position: "asc" } } }),
     crmRefs: t.relation("crmRefs", { description: "Every CRM object the provider attached to the call." }),
-    deal: t.relation("deal", { nullable: true }),
     dealLink: t.field({
       type: DealLink,
       select: { dealLinkStatus: true },
@@ -196,7 +200,9 @@ function callWhere(workspaceId: string, filter: CallFilterInput | null | undefin
   if (!filter) return where;
   if (filter.dealId) {
     // An id of another type or workspace matches nothing, like an unknown id.
-    where.dealId = localId(String(filter.dealId), "Deal") ?? "00000000-0000-0000-0000-000000000000";
+    where.dealLinks = {
+      some: { dealId: localId(String(filter.dealId), "Deal") ?? "00000000-0000-0000-0000-000000000000" },
+    };
   }
   if (filter.unlinked) where.dealId = null;
   if (filter.provider) where.provider = filter.provider;

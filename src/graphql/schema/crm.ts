@@ -1,4 +1,4 @@
-import { refreshDealLinks, unlinkStaleDeals } from "../../deals/linking.js";
+import { refreshDealLinks } from "../../deals/linking.js";
 import { builder } from "../builder.js";
 import { viewerWorkspace } from "../context.js";
 
@@ -41,7 +41,6 @@ builder.mutationField("setCrmConnection", (t) =>
           connectedAt: new Date(),
         };
         await tx.crmConnection.upsert({ where: { workspaceId }, create: { workspaceId, ...data }, update: data });
-        await unlinkStaleDeals(tx, workspaceId);
         return { callsLinked: await refreshDealLinks(tx, workspaceId) };
       });
     },

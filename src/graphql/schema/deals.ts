@@ -1,12 +1,43 @@
+import { prismaConnectionHelpers } from "@pothos/plugin-prisma";
 import { z } from "zod";
 import { refreshDealLinks } from "../../deals/linking.js";
-import type { Prisma } from "../../generated/prisma/client.js";
+import type { Call, Prisma } from "../../generated/prisma/client.js";
 import { builder } from "../builder.js";
 import { viewerWorkspace } from "../context.js";
 import { badInput } from "../errors.js";
 import { checkCursor, localId } from "../ids.js";
 import { parseInput } from "../validation.js";
+import { CallType } from "./calls.js";
 import { CrmProviderEnum } from "./crm.js";
+
+const CallLinkReasonEnum = builder.enumType("CallLinkReason", {
+  values: {
+    CRM_ID: { description: "The call's CRM context names this deal's or account's CRM id." },
+    VIA_DEAL: { description: "The call is on one of this account's deals." },
+  } as const,
+});
+
+/**
+ * A deal's or an account's latest calls: link rows ordered by their copy of the call's start time
+ * (an index scan). The helper's type takes one orderBy object; Prisma takes the list.
+ */
+const newestCallsFirst = <T>() => [{ callStartedAt: "desc" }, { callId: "desc" }] as unknown as T;
+
+const dealCalls = prismaConnectionHelpers(builder, "CallDealLink", {
+  cursor: "callId_dealId",
+  query: () => ({ orderBy: newestCallsFirst<Prisma.CallDealLinkOrderByWithRelationInput>() }),
+  select: (nodeSelection) => ({ reason: true, linkedAt: true, call: nodeSelection({ select: { id: true } }) }),
+  // The call's fields are selected by the Call type's own selections (nodeSelection).
+  resolveNode: (link) => link.call as Call,
+});
+
+const accountCalls = prismaConnectionHelpers(builder, "CallAccountLink", {
+  cursor: "callId_accountId",
+  query: () => ({ orderBy: newestCallsFirst<Prisma.CallAccountLinkOrderByWithRelationInput>() }),
+  select: (nodeSelection) => ({ reason: true, linkedAt: true, call: nodeSelection({ select: { id: true } }) }),
+  // The call's fields are selected by the Call type's own selections (nodeSelection).
+  resolveNode: (link) => link.call as Call,
+});
 
 export const AccountType = builder.prismaNode("Account", {
   id: { field: "id" },
@@ -19,6 +50,33 @@ export const AccountType = builder.prismaNode("Account", {
     name: t.exposeString("name"),
     domain: t.exposeString("domain", { nullable: true }),
     deals: t.relation("deals", { query: { orderBy: { updatedAt: "desc" } } }),
+    calls: t.connection(
+      {
+        type: CallType,
+        description:
+          "Calls on this account, newest first: those whose CRM context names it (including calls that name no deal) and those on its deals.",
+        select: (args, ctx, nestedSelection) => ({
+          _count: { select: { callLinks: true } },
+          callLinks: accountCalls.getQuery(args, ctx, nestedSelection),
+        }),
+        resolve: (account, args, ctx) => ({
+          ...accountCalls.resolve(account.callLinks, args, ctx),
+          totalCount: account._count.callLinks,
+        }),
+      },
+      { name: "AccountCallsConnection", fields: (c) => ({ totalCount: c.int({ resolve: (r) => r.totalCount }) }) },
+      {
+        name: "AccountCallsConnectionEdge",
+        fields: (edge) => ({
+          reason: edge.field({
+            type: CallLinkReasonEnum,
+            description: "Why the call is here.",
+            resolve: (l) => l.reason,
+          }),
+          linkedAt: edge.field({ type: "DateTime", resolve: (l) => l.linkedAt }),
+        }),
+      },
+    ),
   }),
 });
 
@@ -44,14 +102,65 @@ export const DealType = builder.prismaNode("Deal", {
     ownerName: t.exposeString("ownerName", { nullable: true }),
     account: t.relation("account", { nullable: true }),
     updatedAt: t.expose("updatedAt", { type: "DateTime" }),
-    calls: t.relatedConnection("calls", {
-      cursor: "id",
-      description: "Calls linked to this deal, newest first.",
-      query: () => ({ orderBy: [{ startedAt: "desc" }, { id: "desc" }] }),
-      totalCount: true,
-    }),
+    calls: t.connection(
+      {
+        type: CallType,
+        description:
+          "Calls on this deal, newest first. A call whose CRM context names several deals is on each of them.",
+        select: (args, ctx, nestedSelection) => ({
+          _count: { select: { callLinks: true } },
+          callLinks: dealCalls.getQuery(args, ctx, nestedSelection),
+        }),
+        resolve: (deal, args, ctx) => ({
+          ...dealCalls.resolve(deal.callLinks, args, ctx),
+          totalCount: deal._count.callLinks,
+        }),
+      },
+      { name: "DealCallsConnection", fields: (c) => ({ totalCount: c.int({ resolve: (r) => r.totalCount }) }) },
+      {
+        name: "DealCallsConnectionEdge",
+        fields: (edge) => ({
+          reason: edge.field({
+            type: CallLinkReasonEnum,
+            description: "Why the call is here.",
+            resolve: (l) => l.reason,
+          }),
+          linkedAt: edge.field({ type: "DateTime", resolve: (l) => l.linkedAt }),
+        }),
+      },
+    ),
   }),
 });
+
+builder.prismaObject("CallDealLink", {
+  description: "A call on a deal, and why.",
+  fields: (t) => ({
+    deal: t.relation("deal"),
+    reason: t.expose("reason", { type: CallLinkReasonEnum }),
+    objectType: t.exposeString("objectType", { description: "The CRM object type that matched (Opportunity, Deal)." }),
+    linkedAt: t.expose("linkedAt", { type: "DateTime" }),
+  }),
+});
+
+builder.prismaObjectFields("Call", (t) => ({
+  deal: t.relation("deal", {
+    nullable: true,
+    description:
+      "The call's primary deal: the first deal it was linked to while that link holds, otherwise the most recently updated of its deals. `deals` lists every deal the call is on.",
+  }),
+  deals: t.field({
+    type: [DealType],
+    description: "Every deal whose CRM id the call's CRM context names, most recently updated first.",
+    select: (_args, _ctx, nestedSelection) => ({
+      dealLinks: { orderBy: [{ deal: { updatedAt: "desc" } }, { dealId: "asc" }], select: { deal: nestedSelection() } },
+    }),
+    resolve: (call) => call.dealLinks.map((l) => l.deal),
+  }),
+  dealLinks: t.relation("dealLinks", {
+    description: "The call's deal links with their reason and time.",
+    query: { orderBy: [{ linkedAt: "asc" }, { dealId: "asc" }] },
+  }),
+}));
 
 const DealSortField = builder.enumType("DealSortField", {
   values: ["UPDATED_AT", "CLOSE_DATE", "AMOUNT", "NAME"] as const,

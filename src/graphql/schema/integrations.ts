@@ -73,6 +73,25 @@ const retryAdvice: Record<string, string> = {
   AUTH_FAILED: "Reconnect the integration, then retry.",
 };
 
+const SkippedRecordKindEnum = builder.enumType("SkippedRecordKind", { values: ["CALL", "USER"] as const });
+
+/** At most this many records are listed per user or run; the counts are always complete. */
+const NOT_IMPORTED_LIST_LIMIT = 100;
+
+builder.prismaObject("SkippedRecord", {
+  name: "NotImportedRecord",
+  description: "A call (or user) the provider listed that could not be imported, and why.",
+  fields: (t) => ({
+    kind: t.expose("kind", { type: SkippedRecordKindEnum }),
+    providerRecordId: t.exposeString("providerRecordId", { description: "The provider's id of the call or user." }),
+    reasonCode: t.exposeString("reasonCode", {
+      description: "UNREADABLE, MISSING_FIELD, PRIVATE or EXCLUDED.",
+    }),
+    reason: t.exposeString("reason"),
+    at: t.expose("createdAt", { type: "DateTime" }),
+  }),
+});
+
 export const SyncUserProgressType = builder.prismaNode("SyncUserStatus", {
   name: "SyncUserProgress",
   id: { field: "id" },
@@ -106,6 +125,13 @@ export const SyncUserProgressType = builder.prismaNode("SyncUserStatus", {
       description: "Total calls to import, when the provider tells it.",
     }),
     skipReason: t.exposeString("skipReason", { nullable: true }),
+    callsSkipped: t.exposeInt("callsSkipped", {
+      description: "Calls of this user that could not be imported (see callsNotImported).",
+    }),
+    callsNotImported: t.relation("skipped", {
+      description: `Calls of this user that could not be imported, with the reason (at most ${NOT_IMPORTED_LIST_LIMIT}).`,
+      query: { where: { kind: "CALL" }, orderBy: [{ createdAt: "asc" }, { id: "asc" }], take: NOT_IMPORTED_LIST_LIMIT },
+    }),
     error: t.field({
       type: Problem,
       nullable: true,
@@ -185,6 +211,7 @@ const SyncSummary = builder.simpleObject("SyncSummary", {
     usersFailed: t.int(),
     usersSkipped: t.int(),
     usersPending: t.int(),
+    callsSkipped: t.int({ description: "Calls that could not be imported, over all users." }),
     skipped: t.field({ type: [SkippedUser] }),
   }),
 });
@@ -201,6 +228,14 @@ export const SyncRunType = builder.prismaNode("SyncRun", {
     finishedAt: t.expose("finishedAt", { type: "DateTime", nullable: true }),
     error: t.exposeString("error", { nullable: true }),
     users: t.relation("users", { query: { orderBy: [{ state: "asc" }, { id: "asc" }] } }),
+    callsNotImported: t.relation("skipped", {
+      description: `Calls that could not be imported in this run, with the reason (at most ${NOT_IMPORTED_LIST_LIMIT}).`,
+      query: { where: { kind: "CALL" }, orderBy: [{ createdAt: "asc" }, { id: "asc" }], take: NOT_IMPORTED_LIST_LIMIT },
+    }),
+    usersNotImported: t.relation("skipped", {
+      description: "Provider users the listing carried that could not be read, with the reason.",
+      query: { where: { kind: "USER" }, orderBy: [{ createdAt: "asc" }, { id: "asc" }], take: NOT_IMPORTED_LIST_LIMIT },
+    }),
     summary: t.field({
       type: SyncSummary,
       select: {
@@ -210,6 +245,7 @@ export const SyncRunType = builder.prismaNode("SyncRun", {
             callsImported: true,
             callsUpdated: true,
             callsUnchanged: true,
+            callsSkipped: true,
             skipReason: true,
             providerUser: { select: { email: true, name: true } },
           },
@@ -217,7 +253,8 @@ export const SyncRunType = builder.prismaNode("SyncRun", {
       },
       resolve: (run) => {
         const count = (state: string) => run.users.filter((u) => u.state === state).length;
-        const sum = (k: "callsImported" | "callsUpdated" | "callsUnchanged") => run.users.reduce((a, u) => a + u[k], 0);
+        const sum = (k: "callsImported" | "callsUpdated" | "callsUnchanged" | "callsSkipped") =>
+          run.users.reduce((a, u) => a + u[k], 0);
         return {
           callsImported: sum("callsImported"),
           callsUpdated: sum("callsUpdated"),
@@ -226,6 +263,7 @@ export const SyncRunType = builder.prismaNode("SyncRun", {
           usersFailed: count("FAILED"),
           usersSkipped: count("SKIPPED"),
           usersPending: count("PENDING") + count("IN_PROGRESS"),
+          callsSkipped: sum("callsSkipped"),
           skipped: run.users
             .filter((u) => u.state === "SKIPPED")
             .map((u) => ({

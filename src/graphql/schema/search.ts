@@ -48,7 +48,8 @@ builder.queryField("searchTranscripts", (t) =>
                websearch_to_tsquery('english', ${q}) q
          WHERE c."workspaceId" = ${viewerWorkspace(ctx)}::uuid
            AND s.tsv @@ q
-           AND (${dealId}::uuid IS NULL OR c."dealId" = ${dealId}::uuid)
+           AND (${dealId}::uuid IS NULL OR EXISTS (SELECT 1 FROM "CallDealLink" l
+                                                    WHERE l."callId" = c.id AND l."dealId" = ${dealId}::uuid))
          ORDER BY rank DESC, c."startedAt" DESC, s.position
          LIMIT ${first}`;
     },
