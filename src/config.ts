@@ -64,10 +64,13 @@ const env = z.object({
   GONG_CLIENT_SECRET: z.string().optional(),
   GONG_AUTHORIZE_URL: z.url().default("https://app.gong.io/oauth2/authorize"),
   GONG_TOKEN_URL: z.url().default("https://app.gong.io/oauth2/generate-customer-token"),
+  /** PKCE (S256) towards Gong: off, as Gong does not document it; the simulator checks it when on. */
+  GONG_OAUTH_PKCE: bool,
   SALESLOFT_CLIENT_ID: z.string().optional(),
   SALESLOFT_CLIENT_SECRET: z.string().optional(),
   SALESLOFT_ACCOUNTS_URL: z.url().default("https://accounts.salesloft.com"),
   SALESLOFT_API_URL: z.url().default("https://api.salesloft.com"),
+  SALESLOFT_OAUTH_PKCE: bool,
   CLARI_API_URL: z.url().default("https://rest-api.copilot.clari.com"),
 });
 
@@ -166,12 +169,14 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
         clientSecret: e.GONG_CLIENT_SECRET ?? null,
         authorizeUrl: e.GONG_AUTHORIZE_URL,
         tokenUrl: e.GONG_TOKEN_URL,
+        pkce: e.GONG_OAUTH_PKCE ?? false,
       },
       salesloft: {
         clientId: e.SALESLOFT_CLIENT_ID ?? null,
         clientSecret: e.SALESLOFT_CLIENT_SECRET ?? null,
         accountsUrl: e.SALESLOFT_ACCOUNTS_URL,
         apiUrl: e.SALESLOFT_API_URL,
+        pkce: e.SALESLOFT_OAUTH_PKCE ?? true,
       },
       clari: { apiUrl: e.CLARI_API_URL },
     },

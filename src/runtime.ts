@@ -12,7 +12,7 @@ import { createEventBus } from "./events/pubsub.js";
 import type { Services } from "./graphql/context.js";
 import { schema } from "./graphql/schema/index.js";
 import { CredentialCipher } from "./integrations/crypto.js";
-import { oauthCallbackRoute } from "./integrations/oauth-route.js";
+import { oauthRoutes } from "./integrations/oauth-route.js";
 import { createProviderRegistry } from "./integrations/providers.js";
 import { rekeyLegacyPurgeAudits } from "./integrations/purge-audit.js";
 import { Wizard } from "./integrations/wizard.js";
@@ -131,7 +131,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
       schema,
       metrics,
       routes: [
-        oauthCallbackRoute(wizard, config.oauthResultUrl),
+        oauthRoutes(wizard, { resultUrl: config.oauthResultUrl, secureCookies: config.production }),
         ...(config.env === "development" ? [await (await import("./server/web.js")).webRoute()] : []),
         ...(options.routes ?? []),
       ],

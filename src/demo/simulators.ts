@@ -35,6 +35,8 @@ export async function startDemoSimulators(ports: { gong?: number; salesloft?: nu
     GONG_CLIENT_SECRET: gong.clientSecret,
     GONG_AUTHORIZE_URL: `${gong.url}/oauth2/authorize`,
     GONG_TOKEN_URL: `${gong.url}/oauth2/generate-customer-token`,
+    // The simulator checks PKCE when it is sent; real Gong is left without it (see config.ts).
+    GONG_OAUTH_PKCE: "true",
     SALESLOFT_CLIENT_ID: salesloft.clientId,
     SALESLOFT_CLIENT_SECRET: salesloft.clientSecret,
     SALESLOFT_ACCOUNTS_URL: salesloft.url,

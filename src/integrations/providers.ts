@@ -77,6 +77,7 @@ export function createProviderRegistry(
               clientSecret: gong.clientSecret,
               authorizeUrl: gong.authorizeUrl,
               tokenUrl: gong.tokenUrl,
+              pkce: gong.pkce,
             })
           : null,
       classifyAuthorizeError: classifyGongAuthorizeError,
@@ -93,6 +94,7 @@ export function createProviderRegistry(
               clientId: salesloft.clientId,
               clientSecret: salesloft.clientSecret,
               accountsBaseUrl: salesloft.accountsUrl,
+              pkce: salesloft.pkce,
             })
           : null,
       classifyAuthorizeError: classifySalesloftAuthorizeError,

@@ -3,8 +3,10 @@
  *
  *   CONNECT ─▶ AUTHORIZE ─▶ BACKFILL ─▶ SYNC ─▶ COMPLETE
  *
- * - connect(OAuth provider): a single-use, expiring state (only its hash is stored) and the
- *   provider's authorization URL; the callback route finishes with `completeAuthorization`.
+ * - connect(OAuth provider): a single-use, expiring state (only its hash is stored) and the URL
+ *   of callsync's start route, which binds the state to the browser that opens it
+ *   (`beginAuthorization`, PKCE verifier in a cookie) and sends it on to the provider; the
+ *   callback route finishes with `completeAuthorization`, only in that browser.
  * - connect(Clari Copilot): the key pair is verified against the provider, then saved.
  * - chooseBackfill: fixes the start of history once per connection.
  * - startSync: the backfill run, and the recurring schedule from then on.
@@ -13,6 +15,7 @@
  * - purge: removes call content (GDPR) and records who purged what, never the content.
  */
 import { createHash, randomBytes } from "node:crypto";
+import * as oauth from "oauth4webapi";
 import type { Config } from "../config.js";
 import type { Db } from "../db/client.js";
 import { DomainError, type ErrorCode } from "../errors.js";
@@ -52,7 +55,9 @@ export const BACKFILL_MS: Record<BackfillPeriod, number | null> = {
 
 const hashState = (state: string) => createHash("sha256").update(state).digest("base64url");
 
-export const callbackPath = (provider: CallProvider) => `/oauth/callback/${provider.toLowerCase().replace("_", "-")}`;
+const providerSlug = (provider: CallProvider) => provider.toLowerCase().replace("_", "-");
+export const callbackPath = (provider: CallProvider) => `/oauth/callback/${providerSlug(provider)}`;
+export const startPath = (provider: CallProvider) => `/oauth/start/${providerSlug(provider)}`;
 
 export class Wizard {
   constructor(private readonly deps: WizardDeps) {}
@@ -86,7 +91,10 @@ export class Wizard {
     });
   }
 
-  /** OAuth providers: returns the URL to send the admin to. */
+  /**
+   * OAuth providers: returns the URL to send the admin's browser to — callsync's start route
+   * (`startPath`), which binds the state to that browser before it goes on to the provider.
+   */
   async startOAuth(workspaceId: string, userId: string, provider: CallProvider) {
     const adapter = this.deps.providers[provider];
     if (adapter.kind !== "oauth") throw new DomainError("BAD_USER_INPUT", `${provider} connects with an API key.`);
@@ -102,24 +110,67 @@ export class Wizard {
       },
     });
     this.publish(integration.id, "STEP_CHANGED");
-    const redirectUri = new URL(callbackPath(provider), this.deps.config.publicUrl).toString();
-    return { integration, authorizationUrl: adapter.oauth.authorizeUrl({ state, redirectUri }).toString() };
+    const start = new URL(startPath(provider), this.deps.config.publicUrl);
+    start.searchParams.set("state", state);
+    return { integration, authorizationUrl: start.toString() };
   }
 
   /**
-   * The OAuth callback: consumes the state (single use), exchanges the code, names the
-   * connected account and saves the encrypted tokens. Returns where to send the browser.
+   * The start route: the first browser to open a state gets a fresh PKCE verifier (kept by the
+   * route in an HttpOnly cookie) and the provider's authorization URL with its S256 challenge.
+   * A state already started, expired or unknown gives null: the link cannot be passed on.
+   */
+  async beginAuthorization(
+    provider: CallProvider,
+    state: string | null,
+  ): Promise<{ providerUrl: string; codeVerifier: string; expiresAt: Date } | null> {
+    const adapter = this.deps.providers[provider];
+    if (adapter.kind !== "oauth" || !adapter.oauth || !state) return null;
+    const codeVerifier = oauth.generateRandomCodeVerifier();
+    const codeChallenge = await oauth.calculatePKCECodeChallenge(codeVerifier);
+    const rows = await this.deps.prisma.$queryRaw<{ expiresAt: Date }[]>`
+      UPDATE "OAuthState" s SET "startedAt" = now(), "codeChallenge" = ${codeChallenge}
+        FROM "Integration" i
+       WHERE s."stateHash" = ${hashState(state)} AND s."startedAt" IS NULL AND s."expiresAt" > now()
+         AND i.id = s."integrationId" AND i.provider = ${provider}::"CallProvider"
+      RETURNING s."expiresAt"`;
+    const started = rows[0];
+    if (!started) {
+      // An expired link still names its integration: the wizard hears why, as from the callback.
+      const expired = await this.deps.prisma.$queryRaw<{ integrationId: string }[]>`
+        DELETE FROM "OAuthState" WHERE "stateHash" = ${hashState(state)} AND "startedAt" IS NULL AND "expiresAt" <= now()
+        RETURNING "integrationId"`;
+      if (expired[0]) await this.recordAuthorizationFailure(expired[0].integrationId, "AUTHORIZATION_SESSION_EXPIRED");
+      return null;
+    }
+    const redirectUri = new URL(callbackPath(provider), this.deps.config.publicUrl).toString();
+    const providerUrl = adapter.oauth.authorizeUrl({ state, redirectUri, codeChallenge }).toString();
+    return { providerUrl, codeVerifier, expiresAt: started.expiresAt };
+  }
+
+  /**
+   * The OAuth callback: consumes the state (single use) only when the browser brings the
+   * verifier the start route gave it; exchanges the code, names the connected account and saves
+   * the encrypted tokens. A callback from any other browser changes nothing.
    */
   async completeAuthorization(
     provider: CallProvider,
-    params: { state?: string | null; code?: string | null; error?: string | null; errorDescription?: string | null },
+    params: {
+      state?: string | null;
+      code?: string | null;
+      error?: string | null;
+      errorDescription?: string | null;
+      /** From the browser's binding cookie. */
+      codeVerifier?: string | null;
+    },
   ): Promise<{ outcome: "connected" | ErrorCode; integrationId: string | null }> {
     const adapter = this.deps.providers[provider];
     if (adapter.kind !== "oauth" || !adapter.oauth) return { outcome: "PROVIDER_NOT_CONFIGURED", integrationId: null };
-    if (!params.state) return { outcome: "AUTHORIZATION_SESSION_EXPIRED", integrationId: null };
+    if (!params.state || !params.codeVerifier) return { outcome: "AUTHORIZATION_SESSION_EXPIRED", integrationId: null };
+    const codeChallenge = await oauth.calculatePKCECodeChallenge(params.codeVerifier);
     // Delete-returning makes the state single use even under concurrent callbacks.
     const rows = await this.deps.prisma.$queryRaw<{ integrationId: string; userId: string; expiresAt: Date }[]>`
-      DELETE FROM "OAuthState" WHERE "stateHash" = ${hashState(params.state)}
+      DELETE FROM "OAuthState" WHERE "stateHash" = ${hashState(params.state)} AND "codeChallenge" = ${codeChallenge}
       RETURNING "integrationId", "userId", "expiresAt"`;
     const found = rows[0];
     if (!found) return { outcome: "AUTHORIZATION_SESSION_EXPIRED", integrationId: null };
@@ -128,11 +179,7 @@ export class Wizard {
     if (!integration || integration.provider !== provider)
       return { outcome: "AUTHORIZATION_SESSION_EXPIRED", integrationId: null };
     const fail = async (code: ErrorCode, message?: string) => {
-      await this.deps.prisma.integration.update({
-        where: { id: integrationId },
-        data: { errorCode: code, errorMessage: message ?? null },
-      });
-      this.publish(integrationId, "AUTHORIZATION_FAILED", code, message ?? null);
+      await this.recordAuthorizationFailure(integrationId, code, message);
       return { outcome: code, integrationId };
     };
     if (found.expiresAt.getTime() < Date.now()) return fail("AUTHORIZATION_SESSION_EXPIRED");
@@ -149,7 +196,11 @@ export class Wizard {
     if (!params.code) return fail("AUTHORIZATION_CANCELLED");
     try {
       const redirectUri = new URL(callbackPath(provider), this.deps.config.publicUrl).toString();
-      const credentials = await adapter.oauth.exchangeCode({ code: params.code, redirectUri });
+      const credentials = await adapter.oauth.exchangeCode({
+        code: params.code,
+        redirectUri,
+        codeVerifier: params.codeVerifier,
+      });
       await this.saveCredentials(integrationId, credentials);
       const account = await (await this.deps.engine.client(integrationId)).verify();
       await this.markConnected(integrationId, found.userId, account);
@@ -161,6 +212,14 @@ export class Wizard {
       if (isProviderError(e) && e.kind === "RECONNECT_NEEDED") return fail("AUTHORIZATION_SESSION_EXPIRED");
       return fail("PROVIDER_UNAVAILABLE");
     }
+  }
+
+  private async recordAuthorizationFailure(integrationId: string, code: ErrorCode, message?: string) {
+    await this.deps.prisma.integration.update({
+      where: { id: integrationId },
+      data: { errorCode: code, errorMessage: message ?? null },
+    });
+    this.publish(integrationId, "AUTHORIZATION_FAILED", code, message ?? null);
   }
 
   /** Clari Copilot: verify the key pair with the provider, then save it. */

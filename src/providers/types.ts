@@ -182,10 +182,15 @@ export interface CredentialSession {
   refresh(stale: ProviderCredentials): Promise<ProviderCredentials>;
 }
 
-/** OAuth authorization-code flow of one provider (Gong, Salesloft). */
+/**
+ * OAuth authorization-code flow of one provider (Gong, Salesloft). Callers always pass a PKCE
+ * pair (S256); a flow whose provider does not take PKCE (`pkce: false`) leaves it out of the
+ * provider requests.
+ */
 export interface OAuthFlow {
-  authorizeUrl(params: { state: string; redirectUri: string }): URL;
-  exchangeCode(params: { code: string; redirectUri: string }): Promise<OAuthCredentials>;
+  readonly pkce: boolean;
+  authorizeUrl(params: { state: string; redirectUri: string; codeChallenge?: string }): URL;
+  exchangeCode(params: { code: string; redirectUri: string; codeVerifier?: string }): Promise<OAuthCredentials>;
   refresh(refreshToken: string): Promise<OAuthCredentials>;
 }
 

@@ -4,7 +4,7 @@
  * store with single-use codes and rotating single-use refresh tokens, and a way to serve a
  * Hono app on a free loopback port. Each provider's simulator builds its own routes on top.
  */
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import type { Context, Hono, MiddlewareHandler } from "hono";
@@ -206,11 +206,18 @@ export class OAuthTokenStore {
     state: string;
     clientId: string;
     grant: Omit<OAuthGrant, "userEmail">;
+    /** PKCE (RFC 7636): when the request carries a challenge, redeeming the code needs its verifier. */
+    codeChallenge?: string | null;
+    codeChallengeMethod?: string | null;
   }): URL {
     const url = new URL(params.redirectUri);
     const outcome = this.nextConsent;
     this.nextConsent = "approve";
-    if (outcome === "deny") {
+    if (params.codeChallenge && (params.codeChallengeMethod ?? "plain") !== "S256") {
+      // Like most providers, only S256: a "plain" challenge would put the verifier in the URL.
+      url.searchParams.set("error", "invalid_request");
+      url.searchParams.set("error_description", "code_challenge_method must be S256");
+    } else if (outcome === "deny") {
       url.searchParams.set("error", "access_denied");
       url.searchParams.set("error_description", "The user denied access");
     } else if (outcome === "forbidden") {
@@ -219,29 +226,46 @@ export class OAuthTokenStore {
     } else {
       url.searchParams.set(
         "code",
-        this.issueCode({ ...params.grant, userEmail: this.consentingUser }, params.clientId, params.redirectUri),
+        this.issueCode(
+          { ...params.grant, userEmail: this.consentingUser },
+          params.clientId,
+          params.redirectUri,
+          params.codeChallenge ?? null,
+        ),
       );
     }
     url.searchParams.set("state", params.state);
     return url;
   }
-  private codes = new Map<string, OAuthGrant & { redirectUri: string; expiresAt: number; clientId: string }>();
+  private codes = new Map<
+    string,
+    OAuthGrant & { redirectUri: string; expiresAt: number; clientId: string; codeChallenge: string | null }
+  >();
   private access = new Map<string, TokenEntry>();
   private refreshTokens = new Map<string, OAuthGrant & { used: boolean }>();
   private revoked = false;
 
-  issueCode(grant: OAuthGrant, clientId: string, redirectUri: string): string {
+  issueCode(grant: OAuthGrant, clientId: string, redirectUri: string, codeChallenge: string | null = null): string {
     const code = randomBytes(16).toString("hex");
-    this.codes.set(code, { ...grant, clientId, redirectUri, expiresAt: Date.now() + this.codeTtlMs });
+    this.codes.set(code, { ...grant, clientId, redirectUri, codeChallenge, expiresAt: Date.now() + this.codeTtlMs });
     return code;
   }
 
-  /** Returns the grant, or an OAuth error code. */
-  redeemCode(code: string, clientId: string, redirectUri: string | undefined): OAuthGrant | "invalid_grant" {
+  /** Returns the grant, or an OAuth error code. A code issued with a PKCE challenge needs its verifier. */
+  redeemCode(
+    code: string,
+    clientId: string,
+    redirectUri: string | undefined,
+    codeVerifier?: string,
+  ): OAuthGrant | "invalid_grant" {
     const entry = this.codes.get(code);
     this.codes.delete(code);
     if (!entry || entry.expiresAt < Date.now() || entry.clientId !== clientId) return "invalid_grant";
     if (redirectUri !== undefined && redirectUri !== entry.redirectUri) return "invalid_grant";
+    if (entry.codeChallenge !== null) {
+      const derived = codeVerifier ? createHash("sha256").update(codeVerifier).digest("base64url") : null;
+      if (derived !== entry.codeChallenge) return "invalid_grant";
+    }
     return entry;
   }
 

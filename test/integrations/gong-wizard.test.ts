@@ -20,6 +20,7 @@ import {
 } from "../generated/graphql.js";
 import { startApi, type TestApi } from "../support/api.js";
 import { freePort } from "../support/net.js";
+import { authorizeInBrowser, Browser } from "../support/oauth.js";
 import { localId, stateHistory } from "../support/progress.js";
 import { type Subscription, subscribe } from "../support/ws.js";
 
@@ -82,20 +83,18 @@ describe("Gong: Connect → Authorize → Backfill → Sync → Complete", () =>
     progress = subscribe(api.url, token, WizardSyncProgressDocument, { integrationId });
     await new Promise((r) => setTimeout(r, 200));
 
-    // The browser: provider consent page → callsync callback → the configured result page.
-    const consent = await fetch(authorizationUrl, { redirect: "manual" });
-    const callback = consent.headers.get("location")!;
+    // The browser: callsync's start route → provider consent page → callsync callback → the result page.
+    const browser = new Browser();
+    const { callback, outcome } = await authorizeInBrowser(authorizationUrl, browser);
     expect(callback).toContain("/oauth/callback/gong");
-    const done = await fetch(callback, { redirect: "manual" });
-    const result = new URL(done.headers.get("location")!);
-    expect(result.searchParams.get("outcome")).toBe("connected");
+    expect(outcome).toBe("connected");
 
     const authorized = await events.until((e) => e.integrationEvents.type === "AUTHORIZED");
     expect(authorized.integrationEvents.integration).toEqual({ status: "CONNECTED", wizardStep: "BACKFILL" });
     await events.close();
 
     // The state is single use: replaying the callback is refused.
-    const replay = new URL((await fetch(callback, { redirect: "manual" })).headers.get("location")!);
+    const replay = new URL((await browser.get(callback)).headers.get("location")!);
     expect(replay.searchParams.get("outcome")).toBe("AUTHORIZATION_SESSION_EXPIRED");
   });
 

@@ -18,6 +18,7 @@ import {
 } from "../generated/graphql.js";
 import { startApi, type TestApi } from "../support/api.js";
 import { freePort } from "../support/net.js";
+import { authorizeInBrowser } from "../support/oauth.js";
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -47,8 +48,7 @@ beforeAll(async () => {
   token = await api.tokenFor({ id: demo.adminId, workspaceId: demo.workspaceId });
   const connect = await api.gql(WizardConnectDocument, { provider: "GONG" }, token);
   integrationId = connect.data!.connectIntegration.integration.id;
-  const consent = await fetch(connect.data!.connectIntegration.authorizationUrl!, { redirect: "manual" });
-  await fetch(consent.headers.get("location")!, { redirect: "manual" });
+  await authorizeInBrowser(connect.data!.connectIntegration.authorizationUrl!);
   await api.gql(WizardChooseBackfillDocument, { integrationId, period: "DAYS_30" }, token);
   const run = await api.gql(WizardStartSyncDocument, { integrationId }, token);
   await finished(run.data!.startSync.id);

@@ -34,6 +34,7 @@ import {
 import { errorCodes, startApi, type TestApi } from "../support/api.js";
 import { createWorkspace } from "../support/fixtures.js";
 import { freePort } from "../support/net.js";
+import { authorizeInBrowser } from "../support/oauth.js";
 import { localId } from "../support/progress.js";
 import { subscribe } from "../support/ws.js";
 
@@ -122,9 +123,8 @@ function addCall(email: string, startedMs: number, durationS: number, dealId: st
 async function connectGong(token: string): Promise<string> {
   const connect = await api.gql(WizardConnectDocument, { provider: "GONG" }, token);
   expect(connect.errors).toBeUndefined();
-  const consent = await fetch(connect.data!.connectIntegration.authorizationUrl!, { redirect: "manual" });
-  const done = await fetch(consent.headers.get("location")!, { redirect: "manual" });
-  expect(new URL(done.headers.get("location")!).searchParams.get("outcome")).toBe("connected");
+  const { outcome } = await authorizeInBrowser(connect.data!.connectIntegration.authorizationUrl!);
+  expect(outcome).toBe("connected");
   return connect.data!.connectIntegration.integration.id;
 }
 

@@ -16,6 +16,7 @@ import { loadConfig } from "../../src/config.js";
 import type { GongSimulator } from "../../src/simulators/gong/server.js";
 import { ProcChooseBackfillDocument, ProcConnectDocument } from "../generated/graphql.js";
 import { freePort } from "./net.js";
+import { authorizeInBrowser } from "./oauth.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
@@ -265,11 +266,7 @@ export async function connectGong(apiUrl: string, token: string): Promise<{ inte
   const connect = await gql(apiUrl, ProcConnectDocument, { provider: "GONG" }, token);
   if (connect.errors) throw new Error(`connectIntegration: ${JSON.stringify(connect.errors)}`);
   const integrationId = connect.data!.connectIntegration.integration.id;
-  const consent = await fetch(connect.data!.connectIntegration.authorizationUrl!, { redirect: "manual" });
-  const callback = consent.headers.get("location");
-  if (!callback) throw new Error(`consent page did not redirect (${consent.status})`);
-  const done = await fetch(callback, { redirect: "manual" });
-  const outcome = new URL(done.headers.get("location")!).searchParams.get("outcome");
+  const { outcome } = await authorizeInBrowser(connect.data!.connectIntegration.authorizationUrl!);
   if (outcome !== "connected") throw new Error(`OAuth callback outcome ${outcome}`);
   const backfill = await gql(apiUrl, ProcChooseBackfillDocument, { integrationId, period: "DAYS_90" }, token);
   if (backfill.errors) throw new Error(`chooseBackfill: ${JSON.stringify(backfill.errors)}`);

@@ -35,6 +35,8 @@ export interface GongOAuthOptions {
   authorizeUrl?: string;
   tokenUrl?: string;
   scopes?: readonly string[];
+  /** Send PKCE (S256). Gong does not document it (Nango disables it for Gong), so off unless configured. */
+  pkce?: boolean;
   timeoutMs?: number;
   fetch?: typeof fetch;
 }
@@ -125,8 +127,10 @@ export function createGongOAuth(options: GongOAuthOptions): OAuthFlow {
     };
   }
 
+  const pkce = options.pkce ?? false;
   return {
-    authorizeUrl({ state, redirectUri }) {
+    pkce,
+    authorizeUrl({ state, redirectUri, codeChallenge }) {
       const url = new URL(authorizeUrl);
       const params: [string, string][] = [
         ["client_id", options.clientId],
@@ -135,13 +139,20 @@ export function createGongOAuth(options: GongOAuthOptions): OAuthFlow {
         ["redirect_uri", redirectUri],
         ["state", state],
       ];
+      if (pkce && codeChallenge) params.push(["code_challenge", codeChallenge], ["code_challenge_method", "S256"]);
       // Gong's guide encodes the scope separator as %20; URLSearchParams would write "+".
       url.search = params.map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join("&");
       return url;
     },
-    exchangeCode({ code, redirectUri }) {
+    exchangeCode({ code, redirectUri, codeVerifier }) {
       return token(
-        { grant_type: "authorization_code", code, client_id: options.clientId, redirect_uri: redirectUri },
+        {
+          grant_type: "authorization_code",
+          code,
+          client_id: options.clientId,
+          redirect_uri: redirectUri,
+          ...(pkce && codeVerifier ? { code_verifier: codeVerifier } : {}),
+        },
         null,
       );
     },

@@ -18,6 +18,8 @@ export interface SalesloftOAuthOptions {
   accountsBaseUrl?: string;
   authorizeUrl?: string;
   tokenUrl?: string;
+  /** Send PKCE (S256); on by default (Doorkeeper checks it when sent, and ignores nothing it was given). */
+  pkce?: boolean;
   timeoutMs?: number;
   fetch?: typeof fetch;
   /** For computing `expiresAt`; tests may pin it. */
@@ -60,16 +62,22 @@ export function createSalesloftOAuth(options: SalesloftOAuthOptions): OAuthFlow 
     scope: typeof t.scope === "string" ? t.scope : null,
   });
 
+  const pkce = options.pkce ?? true;
   return {
-    authorizeUrl({ state, redirectUri }) {
+    pkce,
+    authorizeUrl({ state, redirectUri, codeChallenge }) {
       const url = new URL(authorizeUrl);
       url.searchParams.set("client_id", options.clientId);
       url.searchParams.set("redirect_uri", redirectUri);
       url.searchParams.set("response_type", "code");
       url.searchParams.set("state", state);
+      if (pkce && codeChallenge) {
+        url.searchParams.set("code_challenge", codeChallenge);
+        url.searchParams.set("code_challenge_method", "S256");
+      }
       return url;
     },
-    async exchangeCode({ code, redirectUri }) {
+    async exchangeCode({ code, redirectUri, codeVerifier }) {
       return guard(async () => {
         // callsync's callback route has already checked `state`.
         const params = oauth.validateAuthResponse(as, client, new URLSearchParams({ code }), oauth.skipStateCheck);
@@ -79,7 +87,7 @@ export function createSalesloftOAuth(options: SalesloftOAuthOptions): OAuthFlow 
           auth,
           params,
           redirectUri,
-          oauth.nopkce,
+          pkce && codeVerifier ? codeVerifier : oauth.nopkce,
           requestOptions(),
         );
         return toCredentials(await oauth.processAuthorizationCodeResponse(as, client, res), null);

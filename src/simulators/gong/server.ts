@@ -353,6 +353,8 @@ export function createGongApp(state: GongSimulatorState): Hono<Env> {
       state: q.state ?? "",
       clientId: q.client_id,
       grant: { accountId: companyId(), scope: q.scope ?? "" },
+      codeChallenge: q.code_challenge,
+      codeChallengeMethod: q.code_challenge_method,
     });
     return c.redirect(url.toString(), 302);
   });
@@ -367,7 +369,7 @@ export function createGongApp(state: GongSimulatorState): Hono<Env> {
       return c.json({ error: "invalid_client", error_description: "Client authentication failed" }, 401);
     let grant: OAuthGrant | "invalid_grant";
     if (params.grant_type === "authorization_code")
-      grant = state.oauth.redeemCode(params.code ?? "", client[0], params.redirect_uri);
+      grant = state.oauth.redeemCode(params.code ?? "", client[0], params.redirect_uri, params.code_verifier);
     else if (params.grant_type === "refresh_token") grant = state.oauth.redeemRefresh(params.refresh_token ?? "");
     else return c.json({ error: "unsupported_grant_type", error_description: "Unsupported grant type" }, 400);
     if (grant === "invalid_grant")

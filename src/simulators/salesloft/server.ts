@@ -171,6 +171,8 @@ export function createSalesloftApp(state: SalesloftSimState): Hono {
       state: q.get("state") ?? "",
       clientId: state.clientId,
       grant: { accountId: String(state.dataset.team.id), scope },
+      codeChallenge: q.get("code_challenge"),
+      codeChallengeMethod: q.get("code_challenge_method"),
     });
     if (target.searchParams.has("code")) {
       target.searchParams.set("context", `/teams/${state.dataset.team.id}`);
@@ -216,7 +218,7 @@ export function createSalesloftApp(state: SalesloftSimState): Hono {
       );
     let grant: ReturnType<OAuthTokenStore["redeemCode"]>;
     if (body.grant_type === "authorization_code") {
-      grant = state.oauth.redeemCode(body.code ?? "", state.clientId, body.redirect_uri);
+      grant = state.oauth.redeemCode(body.code ?? "", state.clientId, body.redirect_uri, body.code_verifier);
     } else if (body.grant_type === "refresh_token") {
       grant = state.oauth.redeemRefresh(body.refresh_token ?? "");
     } else
