@@ -32,6 +32,11 @@ export interface ClientContext {
   /** Quota key: all integrations of one provider tenant share its quota. */
   paceKey: string;
   onWait?: (reason: "RATE_LIMIT" | "RETRY", untilMs: number) => void;
+  /**
+   * The integration imports private calls (restricted to participants and admins). Providers that
+   * leave private calls out of their listings unless asked (Clari Copilot `includePrivate`) ask.
+   */
+  includePrivate?: boolean;
 }
 
 interface AdapterBase {

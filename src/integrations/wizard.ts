@@ -22,6 +22,7 @@ import { DomainError, type ErrorCode } from "../errors.js";
 import type { IntegrationEventType, PubSub } from "../events/pubsub.js";
 import type { BackfillPeriod, CallProvider } from "../generated/prisma/enums.js";
 import type { Logger } from "../logger.js";
+import { purgeCalls } from "../privacy/purge.js";
 import { isProviderError } from "../providers/errors.js";
 import type { ProviderCredentials } from "../providers/types.js";
 import type { JobQueue, SyncEngine } from "../sync/engine.js";
@@ -373,30 +374,22 @@ export class Wizard {
     target: { integrationId: string } | { email: string },
   ): Promise<{ callsPurged: number; auditId: string }> {
     return this.deps.prisma.$transaction(async (tx) => {
-      const where =
-        "integrationId" in target
-          ? { workspaceId, integrationId: target.integrationId }
-          : { workspaceId, participants: { some: { email: normaliseEmail(target.email) } } };
-      const calls = await tx.call.findMany({ where, select: { id: true } });
-      const ids = calls.map((c) => c.id);
-      if (ids.length > 0) {
-        await tx.transcriptSegment.deleteMany({ where: { callId: { in: ids } } });
-        await tx.actionItem.deleteMany({ where: { callId: { in: ids } } });
-        await tx.callSummary.deleteMany({ where: { callId: { in: ids } } });
-        await tx.callParticipant.deleteMany({ where: { callId: { in: ids } } });
-        await tx.call.updateMany({ where: { id: { in: ids } }, data: { purgedAt: new Date(), title: null } });
-      }
-      const audit = await tx.purgeAudit.create({
-        data: {
+      const byIntegration = "integrationId" in target;
+      const { callsPurged, auditId } = await purgeCalls(
+        tx,
+        {
           workspaceId,
           actorId,
-          scope: "integrationId" in target ? "INTEGRATION" : "PERSON",
-          integrationId: "integrationId" in target ? target.integrationId : null,
-          emailHmac: "email" in target ? purgedEmailDigest(this.deps.config.purgeAuditKey, target.email) : null,
-          callsAffected: ids.length,
+          scope: byIntegration ? "INTEGRATION" : "PERSON",
+          integrationId: byIntegration ? target.integrationId : null,
+          emailHmac: byIntegration ? null : purgedEmailDigest(this.deps.config.purgeAuditKey, target.email),
+          reason: "Purged on request (GDPR)",
         },
-      });
-      return { callsPurged: ids.length, auditId: audit.id };
+        byIntegration
+          ? { integrationId: target.integrationId }
+          : { participants: { some: { email: normaliseEmail(target.email) } } },
+      );
+      return { callsPurged, auditId };
     });
   }
 }

@@ -100,6 +100,11 @@ export interface CallRecord {
   readiness: CallReadiness;
   /** Provider's last-modified time when it has one; used only for diagnostics. */
   providerUpdatedAt: number | null;
+  /**
+   * The provider marks the call private (Gong `metaData.isPrivate`, Clari Copilot private calls).
+   * Absent means not private; Salesloft's API has no such flag.
+   */
+  isPrivate?: true;
 }
 
 /** A time window [fromMs, toMs) of call start times. */

@@ -32,6 +32,21 @@ export interface Scenario {
   noCrmRatio: number;
   /** Segments per transcript. */
   segmentsPerCall: number;
+  /**
+   * Share of calls the provider marks private (0..1, default 0): Gong `metaData.isPrivate`,
+   * Clari Copilot private calls (left out of `GET /calls` unless `includePrivate=true`).
+   */
+  privateRatio?: number;
+}
+
+/**
+ * Which generated calls are private: a stream of its own, so switching private calls on leaves
+ * every other generated value of a seed unchanged.
+ */
+export function privateCalls(scenario: Scenario): () => boolean {
+  const ratio = scenario.privateRatio ?? 0;
+  const rand = prng(scenario.seed + 7919);
+  return () => ratio > 0 && rand() < ratio;
 }
 
 /** Deterministic PRNG (mulberry32) so a seed always yields the same dataset. */

@@ -22,6 +22,7 @@ import { createCredentialSession } from "../integrations/credentials.js";
 import type { CredentialCipher } from "../integrations/crypto.js";
 import type { ProviderRegistry } from "../integrations/providers.js";
 import type { Logger } from "../logger.js";
+import { retentionCutoff } from "../privacy/policy.js";
 import { isProviderError, ProviderError } from "../providers/errors.js";
 import type { CallProviderClient, ProviderUser } from "../providers/types.js";
 import { recordSkipped } from "./skipped.js";
@@ -248,6 +249,11 @@ export class SyncEngine {
       windowTo: run.windowTo.getTime(),
       cursor: null,
     };
+    // Nothing older than the workspace's retention window is listed (the store refuses it anyway).
+    const cutoff = retentionCutoff(
+      (await this.prisma.workspace.findUniqueOrThrow({ where: { id: run.workspaceId } })).retentionDays,
+    );
+    if (cutoff && !status.checkpoint) checkpoint.windowFrom = Math.max(checkpoint.windowFrom, cutoff.getTime());
     await this.prisma.syncUserStatus.update({
       where: { id: statusId },
       data: {
@@ -562,7 +568,7 @@ export class SyncEngine {
     const { prisma, cipher, providers } = this.deps;
     const integration = await prisma.integration.findUniqueOrThrow({
       where: { id: integrationId },
-      select: { provider: true, connectedAccountId: true },
+      select: { provider: true, connectedAccountId: true, privateCalls: true },
     });
     const adapter = providers[integration.provider];
     const session = createCredentialSession({
@@ -575,6 +581,7 @@ export class SyncEngine {
     return adapter.client({
       session,
       paceKey: `${integration.provider}:${integration.connectedAccountId ?? integrationId}`,
+      includePrivate: integration.privateCalls !== "SKIP",
       onWait: onWait ? (reason, until) => void onWait(reason, until).catch(() => {}) : undefined,
     });
   }

@@ -19,6 +19,8 @@ export const SKIP_REASON_CODES = [
   "PRIVATE",
   /** An exclusion rule of the integration matches the call. */
   "EXCLUDED",
+  /** The call started before the workspace's retention window. */
+  "RETENTION",
 ] as const;
 export type SkipReasonCode = (typeof SKIP_REASON_CODES)[number];
 

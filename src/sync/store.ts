@@ -4,10 +4,17 @@
  * inserted, all in set-based statements (a page costs a handful of SQL statements whatever its
  * size). Calls purged for privacy keep their row and are never refilled. Deal links are
  * refreshed for the written calls at the end.
+ *
+ * The integration's privacy policy (src/privacy/policy.ts) is read in the same transaction:
+ * a record it rules out is not stored and comes back in `skipped` with the reason; a stored
+ * call that a re-read shows now falls under a rule (turned private upstream, retitled into an
+ * exclusion) is purged through the purge path, with audit.
  */
 import { createHash, randomUUID } from "node:crypto";
 import type { Db, Prisma } from "../db/client.js";
 import { refreshDealLinks } from "../deals/linking.js";
+import { loadImportPolicy, type SkipDecision, skipDecision } from "../privacy/policy.js";
+import { purgeCalls } from "../privacy/purge.js";
 import type { CallRecord, SkippedRecord } from "../providers/types.js";
 
 export interface StoreTarget {
@@ -79,6 +86,7 @@ export async function storeCalls(
 }
 
 async function writeCalls(tx: Tx, target: StoreTarget, incoming: CallRecord[], now: number): Promise<StoreResult> {
+  const policy = await loadImportPolicy(tx, target.integrationId, now);
   const existing = await tx.call.findMany({
     where: { integrationId: target.integrationId, providerCallId: { in: incoming.map((r) => r.providerCallId) } },
     select: { id: true, providerCallId: true, contentHash: true, purgedAt: true, transcriptDeadline: true },
@@ -86,10 +94,26 @@ async function writeCalls(tx: Tx, target: StoreTarget, incoming: CallRecord[], n
   const byProviderId = new Map(existing.map((c) => [c.providerCallId, c]));
   const result: StoreResult = { created: 0, updated: 0, unchanged: 0, pending: 0, callIds: [], skipped: [] };
   const toWrite: { id: string; record: CallRecord; hash: string; isNew: boolean; deadline: Date | null }[] = [];
+  const toPurge = new Map<string, { decision: SkipDecision; ids: string[] }>();
 
   for (const record of incoming) {
-    const hash = contentHash(record);
     const found = byProviderId.get(record.providerCallId);
+    const skip = skipDecision(policy, record);
+    if (skip) {
+      result.skipped.push({
+        kind: "CALL",
+        providerRecordId: record.providerCallId,
+        reasonCode: skip.reasonCode,
+        reason: skip.reason,
+      });
+      if (found && !found.purgedAt) {
+        const group = toPurge.get(skip.reason) ?? { decision: skip, ids: [] };
+        group.ids.push(found.id);
+        toPurge.set(skip.reason, group);
+      }
+      continue;
+    }
+    const hash = contentHash(record);
     const waiting = record.readiness === "TRANSCRIPT_PENDING" || record.readiness === "PROCESSING";
     if (waiting) result.pending++;
     if (found && (found.contentHash === hash || found.purgedAt)) {
@@ -105,6 +129,19 @@ async function writeCalls(tx: Tx, target: StoreTarget, incoming: CallRecord[], n
     if (found) result.updated++;
     else result.created++;
   }
+  for (const { decision, ids } of toPurge.values())
+    await purgeCalls(
+      tx,
+      {
+        workspaceId: target.workspaceId,
+        actorId: null,
+        scope: decision.scope,
+        integrationId: target.integrationId,
+        reason: decision.reason,
+        hide: decision.scope !== "RETENTION",
+      },
+      { id: { in: ids } },
+    );
   if (toWrite.length === 0) return result;
 
   const changedIds = toWrite.filter((w) => !w.isNew).map((w) => w.id);
@@ -136,6 +173,7 @@ async function writeCalls(tx: Tx, target: StoreTarget, incoming: CallRecord[], n
         target.usersByEmail.get(lower(r.ownerEmail) ?? "") ??
         null,
       providerUrl: r.url,
+      isPrivate: r.isPrivate === true,
       readiness: givenUp && r.readiness === "TRANSCRIPT_PENDING" ? ("TRANSCRIPT_GAVE_UP" as const) : r.readiness,
       transcriptDeadline: deadline,
       transcriptCheckedAt: new Date(now),

@@ -1,6 +1,7 @@
 import type { Prisma } from "../../generated/prisma/client.js";
+import { visibleCallWhere } from "../../privacy/visibility.js";
 import { builder } from "../builder.js";
-import { viewerWorkspace } from "../context.js";
+import { type Context, viewerWorkspace } from "../context.js";
 import { badInput } from "../errors.js";
 import { checkCursor, localId } from "../ids.js";
 
@@ -123,9 +124,10 @@ const TranscriptType = builder.prismaObject("Call", {
 
 export const CallType = builder.prismaNode("Call", {
   id: { field: "id" },
-  // A missing or foreign id resolves node(id) to null (the default, findUniqueOrThrow, would fail).
+  // A missing, foreign or hidden id resolves node(id) to null (the default, findUniqueOrThrow, would fail).
   nullable: true,
-  findUnique: (id, ctx) => ({ id, workspaceId: viewerWorkspace(ctx) }),
+  // Admins may read a hidden call by id, to see why it is hidden.
+  findUnique: (id, ctx) => ({ id, AND: [readableCallWhere(ctx)] }),
   fields: (t) => ({
     provider: t.expose("provider", { type: CallProviderEnum }),
     providerCallId: t.exposeString("providerCallId"),
@@ -152,8 +154,24 @@ export const CallType = builder.prismaNode("Call", {
       resolve: (call) => ({ status: call.dealLinkStatus, reason: linkReasons[call.dealLinkStatus] }),
     }),
     purgedAt: t.expose("purgedAt", { type: "DateTime", nullable: true }),
+    purgeReason: t.exposeString("purgeReason", {
+      nullable: true,
+      description: "Why the content was removed (GDPR request, exclusion rule, retention window).",
+    }),
+    isPrivate: t.exposeBoolean("isPrivate", {
+      description: "The provider marks the call private: only its internal participants and admins can read it.",
+    }),
+    hiddenReason: t.exposeString("hiddenReason", {
+      nullable: true,
+      description: "Set on calls hidden from members (only admins can read them), saying why.",
+    }),
   }),
 });
+
+/** By id: visible calls, and for admins hidden ones too. */
+function readableCallWhere(ctx: Context): Prisma.CallWhereInput {
+  return ctx.viewer?.role === "ADMIN" ? { workspaceId: viewerWorkspace(ctx) } : visibleCallWhere(ctx.viewer);
+}
 
 const CallFilter = builder.inputType("CallFilter", {
   fields: (t) => ({
@@ -163,6 +181,10 @@ const CallFilter = builder.inputType("CallFilter", {
     startedAfter: t.field({ type: "DateTime", required: false }),
     startedBefore: t.field({ type: "DateTime", required: false }),
     participantEmail: t.string({ required: false }),
+    hidden: t.boolean({
+      required: false,
+      description: "Admins: only the calls hidden from members (excluded by a rule, private), with hiddenReason.",
+    }),
   }),
 });
 
@@ -172,12 +194,12 @@ builder.queryFields((t) => ({
     cursor: "id",
     description: "Calls of the workspace, newest first.",
     args: { filter: t.arg({ type: CallFilter, required: false }) },
-    totalCount: (_parent, args, ctx) => ctx.prisma.call.count({ where: callWhere(viewerWorkspace(ctx), args.filter) }),
+    totalCount: (_parent, args, ctx) => ctx.prisma.call.count({ where: callWhere(ctx, args.filter) }),
     resolve: (query, _root, args, ctx) => {
       checkCursor(query, args);
       return ctx.prisma.call.findMany({
         ...query,
-        where: callWhere(viewerWorkspace(ctx), args.filter),
+        where: callWhere(ctx, args.filter),
         orderBy: [{ startedAt: "desc" }, { id: "desc" }],
       });
     },
@@ -188,15 +210,15 @@ builder.queryFields((t) => ({
     args: { id: t.arg.id({ required: true }) },
     resolve: (query, _root, args, ctx) => {
       const id = localId(String(args.id), "Call");
-      return id ? ctx.prisma.call.findFirst({ ...query, where: { id, workspaceId: viewerWorkspace(ctx) } }) : null;
+      return id ? ctx.prisma.call.findFirst({ ...query, where: { id, AND: [readableCallWhere(ctx)] } }) : null;
     },
   }),
 }));
 
 type CallFilterInput = (typeof CallFilter)["$inferInput"];
 
-function callWhere(workspaceId: string, filter: CallFilterInput | null | undefined): Prisma.CallWhereInput {
-  const where: Prisma.CallWhereInput = { workspaceId };
+function callWhere(ctx: Context, filter: CallFilterInput | null | undefined): Prisma.CallWhereInput {
+  const where: Prisma.CallWhereInput = { AND: [visibleCallWhere(ctx.viewer, { hidden: filter?.hidden ?? false })] };
   if (!filter) return where;
   if (filter.dealId) {
     // An id of another type or workspace matches nothing, like an unknown id.

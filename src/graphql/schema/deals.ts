@@ -2,6 +2,7 @@ import { prismaConnectionHelpers } from "@pothos/plugin-prisma";
 import { z } from "zod";
 import { refreshDealLinks } from "../../deals/linking.js";
 import type { Call, Prisma } from "../../generated/prisma/client.js";
+import { visibleCallWhere } from "../../privacy/visibility.js";
 import { builder } from "../builder.js";
 import { viewerWorkspace } from "../context.js";
 import { badInput } from "../errors.js";
@@ -25,7 +26,10 @@ const newestCallsFirst = <T>() => [{ callStartedAt: "desc" }, { callId: "desc" }
 
 const dealCalls = prismaConnectionHelpers(builder, "CallDealLink", {
   cursor: "callId_dealId",
-  query: () => ({ orderBy: newestCallsFirst<Prisma.CallDealLinkOrderByWithRelationInput>() }),
+  query: (_args, ctx) => ({
+    where: { call: visibleCallWhere(ctx.viewer) },
+    orderBy: newestCallsFirst<Prisma.CallDealLinkOrderByWithRelationInput>(),
+  }),
   select: (nodeSelection) => ({ reason: true, linkedAt: true, call: nodeSelection({ select: { id: true } }) }),
   // The call's fields are selected by the Call type's own selections (nodeSelection).
   resolveNode: (link) => link.call as Call,
@@ -33,7 +37,10 @@ const dealCalls = prismaConnectionHelpers(builder, "CallDealLink", {
 
 const accountCalls = prismaConnectionHelpers(builder, "CallAccountLink", {
   cursor: "callId_accountId",
-  query: () => ({ orderBy: newestCallsFirst<Prisma.CallAccountLinkOrderByWithRelationInput>() }),
+  query: (_args, ctx) => ({
+    where: { call: visibleCallWhere(ctx.viewer) },
+    orderBy: newestCallsFirst<Prisma.CallAccountLinkOrderByWithRelationInput>(),
+  }),
   select: (nodeSelection) => ({ reason: true, linkedAt: true, call: nodeSelection({ select: { id: true } }) }),
   // The call's fields are selected by the Call type's own selections (nodeSelection).
   resolveNode: (link) => link.call as Call,
@@ -56,7 +63,7 @@ export const AccountType = builder.prismaNode("Account", {
         description:
           "Calls on this account, newest first: those whose CRM context names it (including calls that name no deal) and those on its deals.",
         select: (args, ctx, nestedSelection) => ({
-          _count: { select: { callLinks: true } },
+          _count: { select: { callLinks: { where: { call: visibleCallWhere(ctx.viewer) } } } },
           callLinks: accountCalls.getQuery(args, ctx, nestedSelection),
         }),
         resolve: (account, args, ctx) => ({
@@ -108,7 +115,7 @@ export const DealType = builder.prismaNode("Deal", {
         description:
           "Calls on this deal, newest first. A call whose CRM context names several deals is on each of them.",
         select: (args, ctx, nestedSelection) => ({
-          _count: { select: { callLinks: true } },
+          _count: { select: { callLinks: { where: { call: visibleCallWhere(ctx.viewer) } } } },
           callLinks: dealCalls.getQuery(args, ctx, nestedSelection),
         }),
         resolve: (deal, args, ctx) => ({

@@ -1,4 +1,5 @@
 import type { IntegrationEvent, SyncProgressEvent } from "../../events/pubsub.js";
+import { visibleCallWhere } from "../../privacy/visibility.js";
 import { builder } from "../builder.js";
 import { type Context, viewerWorkspace } from "../context.js";
 import { badInput, notFound } from "../errors.js";
@@ -338,7 +339,10 @@ export const IntegrationType = builder.prismaNode("Integration", {
       resolve: (i) => i.runs[0] ?? null,
     }),
     runs: t.relatedConnection("runs", { cursor: "id", query: () => ({ orderBy: { startedAt: "desc" } }) }),
-    callCount: t.relationCount("calls"),
+    callCount: t.relationCount("calls", {
+      description: "Calls of this integration the viewer can see.",
+      where: (_args, ctx) => visibleCallWhere(ctx.viewer),
+    }),
   }),
 });
 

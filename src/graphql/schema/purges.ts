@@ -2,7 +2,15 @@ import { builder } from "../builder.js";
 import { viewerWorkspace } from "../context.js";
 import { badInput } from "../errors.js";
 
-const PurgeScopeEnum = builder.enumType("PurgeScope", { values: ["INTEGRATION", "PERSON"] as const });
+const PurgeScopeEnum = builder.enumType("PurgeScope", {
+  values: {
+    INTEGRATION: { description: "Every call of an integration, on request." },
+    PERSON: { description: "Every call a person took part in, on request." },
+    EXCLUSION_RULE: { description: "Stored calls an exclusion rule matched." },
+    PRIVATE_CALLS: { description: "Private calls, after the integration stopped importing them." },
+    RETENTION: { description: "Calls older than the workspace's retention window (daily job)." },
+  } as const,
+});
 
 builder.prismaObject("PurgeAudit", {
   name: "PurgeRecord",
@@ -13,6 +21,7 @@ builder.prismaObject("PurgeAudit", {
     purgedAt: t.expose("createdAt", { type: "DateTime" }),
     purgedBy: t.relation("actor", { nullable: true }),
     callsAffected: t.exposeInt("callsAffected"),
+    reason: t.exposeString("reason", { nullable: true, description: "The rule or policy that caused the purge." }),
   }),
 });
 

@@ -1,5 +1,5 @@
+import { visibleCallSql } from "../../privacy/visibility.js";
 import { builder } from "../builder.js";
-import { viewerWorkspace } from "../context.js";
 import { badInput } from "../errors.js";
 import { localId } from "../ids.js";
 
@@ -46,7 +46,7 @@ builder.queryField("searchTranscripts", (t) =>
           FROM "TranscriptSegment" s
           JOIN "Call" c ON c.id = s."callId",
                websearch_to_tsquery('english', ${q}) q
-         WHERE c."workspaceId" = ${viewerWorkspace(ctx)}::uuid
+         WHERE ${visibleCallSql(ctx.viewer, "c")}
            AND s.tsv @@ q
            AND (${dealId}::uuid IS NULL OR EXISTS (SELECT 1 FROM "CallDealLink" l
                                                     WHERE l."callId" = c.id AND l."dealId" = ${dealId}::uuid))

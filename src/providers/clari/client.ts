@@ -29,7 +29,14 @@ import type {
   ProviderUser,
   TimeWindow,
 } from "../types.js";
-import { type ClariDirectory, clariDirectory, clariStatusKind, mapClariCall, mapClariUser } from "./mappers.js";
+import {
+  type ClariDirectory,
+  clariDirectory,
+  clariPrivateFlag,
+  clariStatusKind,
+  mapClariCall,
+  mapClariUser,
+} from "./mappers.js";
 import {
   type ClariCall,
   type ClariCallDetails,
@@ -75,6 +82,11 @@ export interface ClariClientOptions {
   attempts?: number;
   /** Finished calls with several Copilot users kept for re-listing under another user (2,000). */
   detailsCacheSize?: number;
+  /**
+   * List private calls too (`includePrivate=true`), for integrations that import them restricted.
+   * Otherwise Clari leaves them out of `GET /calls` itself [C via integrator notes].
+   */
+  includePrivate?: boolean;
 }
 
 export interface ClariClient extends CallProviderClient {
@@ -205,6 +217,18 @@ class ClariCopilotClient implements ClariClient {
       ...common,
       classify: (res) => (res.status === 404 || res.status === 400 ? "empty" : this.classifier(res)),
     });
+  }
+
+  /**
+   * Which calls are private. The call's own flag is not documented [I] (read as `is_private`,
+   * `isPrivate` or `private`); when private calls were asked for and a call carries no flag,
+   * it is taken as private, so a missing flag can over-restrict a call but never expose one.
+   */
+  private withPrivacy(call: ClariCall, record: CallRecord): CallRecord {
+    const flag = clariPrivateFlag(call);
+    return flag === true || (flag === undefined && this.options.includePrivate)
+      ? { ...record, isPrivate: true }
+      : record;
   }
 
   private get pageSize(): number {
@@ -343,7 +367,7 @@ class ClariCopilotClient implements ClariClient {
 
     const directory = fresh.length > 0 ? await this.loadDirectory() : new Map();
     const calls = await mapLimit(fresh, this.options.detailsConcurrency ?? 4, async (call) =>
-      mapClariCall(call, await this.detailsFor(call), directory),
+      this.withPrivacy(call, mapClariCall(call, await this.detailsFor(call), directory)),
     );
 
     const pagination = res.pagination;
@@ -375,6 +399,7 @@ class ClariCopilotClient implements ClariClient {
           filterTimeGt: iso(cursor.sub - 1),
           filterTimeLt: iso(cursor.to),
           sortTime: "asc",
+          includePrivate: this.options.includePrivate ? "true" : "false",
           skip: cursor.skip,
           limit,
           includePagination: "true",
@@ -425,7 +450,7 @@ class ClariCopilotClient implements ClariClient {
     if (ids.length === 0) return [];
     const directory = await this.loadDirectory();
     const details = await mapLimit(ids, this.options.detailsConcurrency ?? 4, (id) => this.fetchDetails(id));
-    return details.flatMap((d) => (d ? [mapClariCall(d, d, directory)] : []));
+    return details.flatMap((d) => (d ? [this.withPrivacy(d, mapClariCall(d, d, directory))] : []));
   }
 }
 

@@ -244,6 +244,13 @@ export function clariReadiness(status: string, details: ClariCallDetails | null 
  * One call. `details` is the `/call-details` answer for it (a superset of the list entry, and
  * fresher) or null when it was not fetched / not available.
  */
+/** The call's private flag under any of the spellings seen or guessed [I]; undefined when absent. */
+export function clariPrivateFlag(call: ClariCall): boolean | undefined {
+  const raw = call as Record<string, unknown>;
+  for (const key of ["is_private", "isPrivate", "private"]) if (typeof raw[key] === "boolean") return raw[key];
+  return undefined;
+}
+
 export function mapClariCall(
   listed: ClariCall,
   details: ClariCallDetails | null | undefined,

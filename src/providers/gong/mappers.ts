@@ -192,5 +192,6 @@ export function mapCall(
     crmRefs: mapCrmRefs(call),
     readiness: monologues ? "READY" : "TRANSCRIPT_PENDING",
     providerUpdatedAt: null,
+    ...(meta.isPrivate === true ? { isPrivate: true as const } : {}),
   };
 }

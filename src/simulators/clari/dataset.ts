@@ -8,7 +8,7 @@
 import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { ClariCallDetailsSchema, ClariUserSchema } from "../../providers/clari/schemas.js";
-import { conversation, pick, prng, type Scenario } from "../scenario.js";
+import { conversation, pick, privateCalls, prng, type Scenario } from "../scenario.js";
 
 export const ClariDatasetSchema = z.object({
   users: z.array(ClariUserSchema),
@@ -63,6 +63,7 @@ export function generateClariDataset(scenario: Scenario, options: ClariGenerateO
   }));
   const calls: ClariDatasetCall[] = [];
   const span = Math.max(1, scenario.toMs - scenario.fromMs);
+  const isPrivate = privateCalls(scenario);
   for (const [ui, host] of users.entries()) {
     for (let n = 0; n < scenario.callsPerUser; n++) {
       const id = uuid(rand);
@@ -126,6 +127,8 @@ export function generateClariDataset(scenario: Scenario, options: ClariGenerateO
           num_questions_asked: failed ? 0 : Math.floor(rand() * 8),
         },
         call_review_page_url: `https://copilot.clari.com/call/${id}`,
+        // The private flag's name is not documented [I]; the server shows or drops it (settings.privateFlag).
+        is_private: isPrivate(),
         transcript: failed
           ? []
           : conv.lines.map((l, i) => ({

@@ -14,6 +14,10 @@
  * | usersPageSize | null: /users not paginated | n: pages of n with `pagination` |
  * | defaultSort | "desc" when `sortTime` is absent | "asc" |
  * | behaviours.sendRetryAfter | false: 429 without Retry-After | true |
+ * | privateFlag | "field": calls carry `is_private` | "absent": no flag on any call |
+ *
+ * Private calls (`is_private: true` in the dataset) are left out of `GET /calls` unless
+ * `includePrivate=true`, as Clari documents; `GET /call-details` serves them by id.
  */
 import { type Context, Hono } from "hono";
 import { Behaviours, behaviourMiddleware, listen, type QuotaRule, RequestLog, SimClock } from "../kit.js";
@@ -44,6 +48,7 @@ export interface ClariSimSettings {
   weeklyQuota: number | null;
   defaultSort: "asc" | "desc";
   availability: ClariAvailability;
+  privateFlag: "field" | "absent";
 }
 
 export const defaultClariSimSettings = (): ClariSimSettings => ({
@@ -56,6 +61,7 @@ export const defaultClariSimSettings = (): ClariSimSettings => ({
   maxResponseBytes: 6 * 1024 * 1024,
   weeklyQuota: null,
   defaultSort: "desc",
+  privateFlag: "field",
   availability: {
     enabled: true,
     transcriptDelayMs: 5 * 60_000,
@@ -159,6 +165,13 @@ function withoutDetails(call: ClariDatasetCall): ClariDatasetCall {
   const copy: Record<string, unknown> = { ...call };
   for (const key of DETAILS_ONLY) delete copy[key];
   return copy as ClariDatasetCall;
+}
+
+const isPrivateCall = (call: ClariDatasetCall) => (call as { is_private?: unknown }).is_private === true;
+
+function shownPrivacy(call: ClariDatasetCall, settings: ClariSimSettings): ClariDatasetCall {
+  const { is_private: _flag, ...rest } = call as ClariDatasetCall & { is_private?: unknown };
+  return settings.privateFlag === "absent" ? rest : { ...rest, is_private: isPrivateCall(call) };
 }
 
 function respell(call: ClariDatasetCall, spelling: ClariSimSettings["sourceCrmSpelling"]): ClariDatasetCall {
@@ -287,6 +300,7 @@ export function createClariApp(state: ClariSimState): Hono {
     const statuses = list("filterStatus");
     const types = list("filterType");
     const sort = (c.req.query("sortTime") ?? state.settings.defaultSort) === "asc" ? 1 : -1;
+    const includePrivate = c.req.query("includePrivate") === "true";
     const now = state.clock.now();
 
     const matches = state.dataset.calls
@@ -294,6 +308,7 @@ export function createClariApp(state: ClariSimState): Hono {
       .filter((call) => {
         const time = Date.parse(call.time);
         const modified = call.last_modified_time ? Date.parse(call.last_modified_time) : time;
+        if (isPrivateCall(call) && !includePrivate) return false;
         if (typeof timeGt === "number" && !(time > timeGt)) return false;
         if (typeof timeLt === "number" && !(time < timeLt)) return false;
         if (typeof modGt === "number" && !(modified > modGt)) return false;
@@ -318,7 +333,7 @@ export function createClariApp(state: ClariSimState): Hono {
 
     const page = matches
       .slice(skip, skip + limit)
-      .map((call) => withoutDetails(respell(call, state.settings.sourceCrmSpelling)));
+      .map((call) => withoutDetails(shownPrivacy(respell(call, state.settings.sourceCrmSpelling), state.settings)));
     const hasMore = skip + page.length < matches.length;
     const body =
       c.req.query("includePagination") === "false"
@@ -339,7 +354,7 @@ export function createClariApp(state: ClariSimState): Hono {
     const stored = id ? state.dataset.calls.find((call) => call.id === id) : undefined;
     if (!stored) return c.json({ error: "Call not found" }, state.settings.notFoundStatus);
     const { call, stage } = clariCallAt(stored, state.clock.now(), state.settings.availability);
-    const shown = respell(call, state.settings.sourceCrmSpelling);
+    const shown = shownPrivacy(respell(call, state.settings.sourceCrmSpelling), state.settings);
     if (stage === "full" || !DONE.includes(call.status)) {
       if (PENDING.includes(call.status)) {
         const mode = state.settings.detailsNotReady;

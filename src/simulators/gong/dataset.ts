@@ -23,7 +23,7 @@ import {
   gongUser,
   gongWorkspace,
 } from "../../providers/gong/schemas.js";
-import { conversation, pick, prng, type Scenario } from "../scenario.js";
+import { conversation, pick, privateCalls, prng, type Scenario } from "../scenario.js";
 
 export interface GongDataset {
   workspaces: GongWorkspace[];
@@ -112,6 +112,7 @@ export function generateGongDataset(scenario: Scenario, options: { utcOffsetMinu
   const calls: GongCallData[] = [];
   const callTranscripts: GongCallTranscript[] = [];
   const span = Math.max(1, scenario.toMs - scenario.fromMs);
+  const isPrivate = privateCalls(scenario);
   for (const user of users) {
     for (let n = 0; n < scenario.callsPerUser; n++) {
       const callId = nextId();
@@ -218,7 +219,7 @@ export function generateGongDataset(scenario: Scenario, options: { utcOffsetMinu
           customData: null,
           purpose: null,
           meetingUrl: `https://zoom.us/j/${callId.slice(0, 10)}`,
-          isPrivate: false,
+          isPrivate: isPrivate(),
           calendarEventId: null,
         },
         context: withCrm
