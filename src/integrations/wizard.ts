@@ -315,7 +315,7 @@ export class Wizard {
     if (integration.status !== "CONNECTED") throw new DomainError("NOT_CONNECTED");
     if (!integration.backfillPeriod) throw new DomainError("BACKFILL_NOT_CHOSEN");
     const run = await this.deps.engine.startRun(integrationId, "BACKFILL", userId);
-    const next = await this.deps.queue.schedule(integrationId, integration.syncIntervalMinutes);
+    const next = await this.deps.queue.schedule(integration);
     await this.deps.prisma.integration.update({ where: { id: integrationId }, data: { nextSyncAt: next } });
     return run;
   }

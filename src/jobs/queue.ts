@@ -5,7 +5,8 @@
  * - sync:run-users   {runId}          list and match provider users, fan out imports
  * - sync:import-user {statusId}       one user's import, checkpointed per page
  * - sync:transcripts {integrationId}  follow-ups for transcripts that were not ready
- * - sync:scheduled   {integrationId}  the recurring sync (one per integration, by a unique index)
+ * - sync:scheduled   {integrationId, dueAt}  the recurring sync (one per integration, by a unique
+ *                                   index), on its integration's grid (schedule.ts)
  * - jobs:cleanup      {}               deletes finished one-off jobs after their retention (cleanup.ts)
  *
  * A job whose worker died is unlocked after its lock lifetime and taken by another worker;
@@ -23,6 +24,7 @@ import type pg from "pg";
 import type { Logger } from "../logger.js";
 import type { JobQueue, SyncEngine } from "../sync/engine.js";
 import { cleanupIndexSql, type RetentionSettings, removeFinishedJobs } from "./cleanup.js";
+import { alignScheduledJobs, nextScheduledRun, repeatIntervalOf, setNextScheduledRun } from "./schedule.js";
 
 export const JOB = {
   runUsers: "sync:run-users",
@@ -101,6 +103,8 @@ async function createJobsLocked(options: JobsOptions): Promise<Jobs> {
        ON agenda_jobs ((data->>'integrationId')) WHERE name = '${JOB.scheduled}'`,
   );
   await options.pool.query(cleanupIndexSql("agenda_jobs"));
+  const aligned = await alignScheduledJobs(options.pool, JOB.scheduled);
+  if (aligned > 0) options.log.info({ aligned }, "recurring syncs moved to their phase");
   let working = false;
 
   const queue: JobQueue = {
@@ -114,16 +118,23 @@ async function createJobsLocked(options: JobsOptions): Promise<Jobs> {
     async followUpTranscripts(integrationId) {
       await agenda.now(JOB.transcripts, { integrationId });
     },
-    async schedule(integrationId, everyMinutes) {
-      const job = agenda.create(JOB.scheduled, { integrationId });
-      job.repeatEvery(`${everyMinutes} minutes`, { skipImmediate: true });
-      job.unique({ "data.integrationId": integrationId }, { insertOnly: true });
+    async schedule(integration) {
+      const first = nextScheduledRun(integration, null);
+      const job = agenda.create(JOB.scheduled, { integrationId: integration.id, dueAt: first.toISOString() });
+      job.repeatEvery(repeatIntervalOf(integration));
+      job.schedule(first);
+      job.unique({ "data.integrationId": integration.id }, { insertOnly: true });
       try {
         await job.save();
       } catch (e) {
         if (!isUniqueViolation(e)) throw e;
       }
-      return new Date(Date.now() + everyMinutes * 60_000);
+      // Already scheduled (another process, a repeated startSync): its next run stands.
+      const { rows } = await options.pool.query<{ next_run_at: Date | null }>(
+        `SELECT next_run_at FROM agenda_jobs WHERE name = $1 AND data->>'integrationId' = $2`,
+        [JOB.scheduled, integration.id],
+      );
+      return rows[0]?.next_run_at ?? first;
     },
     async unschedule(integrationId) {
       await agenda.cancel({ name: JOB.scheduled, data: { integrationId } });
@@ -161,9 +172,17 @@ async function createJobsLocked(options: JobsOptions): Promise<Jobs> {
         guarded(JOB.transcripts, (job) => engine.followUpTranscripts(job.attrs.data.integrationId)),
         limits,
       );
-      agenda.define<{ integrationId: string }>(
+      agenda.define<{ integrationId: string; dueAt?: string }>(
         JOB.scheduled,
-        guarded(JOB.scheduled, (job) => engine.scheduledSync(job.attrs.data.integrationId)),
+        guarded(JOB.scheduled, (job) => {
+          const { integrationId, dueAt } = job.attrs.data;
+          // Agenda set the next run to this start + the interval; the grid's next slot replaces it.
+          return engine.scheduledSync(integrationId, dueAt ? new Date(dueAt) : null, async (next) => {
+            await setNextScheduledRun(options.pool, String(job.attrs._id), next);
+            job.attrs.nextRunAt = next;
+            job.attrs.data.dueAt = next.toISOString();
+          });
+        }),
         limits,
       );
       agenda.define(

@@ -21,6 +21,7 @@ import type { SyncKind } from "../generated/prisma/enums.js";
 import { createCredentialSession } from "../integrations/credentials.js";
 import type { CredentialCipher } from "../integrations/crypto.js";
 import type { ProviderRegistry } from "../integrations/providers.js";
+import { nextScheduledRun, type SyncSchedule } from "../jobs/schedule.js";
 import type { Logger } from "../logger.js";
 import { retentionCutoff } from "../privacy/policy.js";
 import { isProviderError, ProviderError } from "../providers/errors.js";
@@ -33,7 +34,8 @@ export interface JobQueue {
   runUsers(runId: string): Promise<void>;
   importUser(statusId: string, at?: Date): Promise<void>;
   followUpTranscripts(integrationId: string): Promise<void>;
-  schedule(integrationId: string, everyMinutes: number): Promise<Date>;
+  /** Starts the recurring sync on the integration's grid (src/jobs/schedule.ts); returns its first run. */
+  schedule(integration: { id: string } & SyncSchedule): Promise<Date>;
   unschedule(integrationId: string): Promise<void>;
 }
 
@@ -542,14 +544,20 @@ export class SyncEngine {
     }
   }
 
-  /** Job scheduled: the recurring sync of one integration. */
-  async scheduledSync(integrationId: string): Promise<void> {
+  /**
+   * Job scheduled: the recurring sync of one integration. `dueAt` is the slot this run is for;
+   * the next slot is set (`reschedule`) before the run starts, so no outcome moves the grid.
+   */
+  async scheduledSync(
+    integrationId: string,
+    dueAt: Date | null = null,
+    reschedule: (next: Date) => Promise<void> = async () => {},
+  ): Promise<void> {
     const integration = await this.prisma.integration.findUnique({ where: { id: integrationId } });
     if (integration?.status !== "CONNECTED") return;
-    await this.prisma.integration.update({
-      where: { id: integrationId },
-      data: { nextSyncAt: new Date(Date.now() + integration.syncIntervalMinutes * 60_000) },
-    });
+    const next = nextScheduledRun(integration, dueAt);
+    await reschedule(next);
+    await this.prisma.integration.update({ where: { id: integrationId }, data: { nextSyncAt: next } });
     try {
       await this.startRun(integrationId, "SCHEDULED");
     } catch (e) {
