@@ -4,7 +4,6 @@
  * calls/s, provider requests per 100 calls, and the latency of progress events from the
  * worker's write to a graphql-ws subscriber.
  */
-import { createServer } from "node:net";
 import { createClient } from "graphql-ws";
 import WebSocket from "ws";
 import { mintToken } from "../src/auth/tokens.js";
@@ -14,18 +13,9 @@ import { seedDemo } from "../src/seed/demo.js";
 import { generateGongDataset } from "../src/simulators/gong/dataset.js";
 import { startGongSimulator } from "../src/simulators/gong/server.js";
 import { defaultScenario } from "../src/simulators/scenario.js";
-import { benchDatabase, ms, percentile } from "./support.js";
+import { benchDatabase, freePort, ms, percentile } from "./support.js";
 
 const DAY = 86_400_000;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 async function gql(url: string, token: string, query: string, variables: Record<string, unknown> = {}) {
   const res = await fetch(url, {

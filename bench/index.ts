@@ -1,20 +1,23 @@
 /**
  * `npm run bench`: prints numbers, never asserts timings.
- *   hot queries: SQL statements and latency, base vs 10× data
+ *   hot reads:   callsync vs a raw-SQL floor server (req/s, latency, CPU, bytes, statements),
+ *                and live progress fan-out to 1/100/500 subscribers (bench/hot/index.ts)
  *   providers:   requests and time to import 1,000 calls against each simulated quota
  *   engine:      end-to-end backfill throughput and event latency (Gong, documented quota)
- * `npm run bench -- --quick` skips the two providers whose quota makes them take minutes.
+ * `npm run bench -- --quick` skips the two providers whose quota makes them take minutes;
+ * `npm run bench -- --hot` runs only the hot reads and the fan-out.
  */
 
-import { benchApi } from "./api.js";
 import { benchEngine } from "./engine.js";
+import { benchHot } from "./hot/index.js";
 import { benchClari } from "./providers/clari.js";
 import { benchGong } from "./providers/gong.js";
 import { benchSalesloft } from "./providers/salesloft.js";
 
 const quick = process.argv.includes("--quick");
 
-await benchApi();
+await benchHot();
+if (process.argv.includes("--hot")) process.exit(0);
 
 console.log("\n## Provider clients: 1,000 calls with transcripts, summaries, action items\n");
 console.log("| provider | calls | requests | requests / 100 calls | seconds (documented quota) |");

@@ -5,6 +5,7 @@
 import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
 import { Registry } from "prom-client";
+import { cachedViewers, uncachedViewers } from "./auth/viewers.js";
 import type { Config } from "./config.js";
 import { type DbHandle, openDatabase } from "./db/client.js";
 import { applyMigrations, ensureDatabase } from "./db/migrate.js";
@@ -125,11 +126,14 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
       lockLifetimeMs: config.jobs.lockLifetimeMs,
       overdueAfterMs: config.jobs.overdueAfterMs,
     });
+    const viewers = embedded ? uncachedViewers(db.prisma) : cachedViewers(db.prisma, databaseUrl, log);
+    closers.push(viewers.close);
     app = buildApp({
       config,
       services,
       schema,
       metrics,
+      viewers,
       routes: [
         oauthRoutes(wizard, { resultUrl: config.oauthResultUrl, secureCookies: config.production }),
         ...(config.env === "development" ? [await (await import("./server/web.js")).webRoute()] : []),

@@ -14,6 +14,7 @@ import { createYoga, type Plugin, type YogaInitialContext } from "graphql-yoga";
 import type { Registry } from "prom-client";
 import { WebSocketServer } from "ws";
 import { bearer, verifyToken } from "../auth/tokens.js";
+import type { ViewerDirectory } from "../auth/viewers.js";
 import type { Config } from "../config.js";
 import type { Context, Services, Viewer } from "../graphql/context.js";
 import { ERROR_CODES, maskError } from "../graphql/errors.js";
@@ -25,6 +26,8 @@ export interface AppOptions {
   config: Config;
   services: Services;
   schema: GraphQLSchema;
+  /** Who a token speaks for (src/auth/viewers.ts). */
+  viewers: ViewerDirectory;
   /** Extra context each operation gets (e.g. the pubsub). */
   extendContext?: (base: Context) => Record<string, unknown>;
   routes?: Route[];
@@ -48,15 +51,10 @@ type InitialContext = YogaInitialContext & {
   connectionParams?: Record<string, unknown>;
 };
 
-async function resolveViewer(services: Services, config: Config, token: string | null): Promise<Viewer | null> {
+async function resolveViewer(viewers: ViewerDirectory, config: Config, token: string | null): Promise<Viewer | null> {
   if (!token) return null;
   const claims = await verifyToken(config.jwt, token);
-  if (!claims) return null;
-  const user = await services.prisma.user.findFirst({
-    where: { id: claims.userId, workspaceId: claims.workspaceId },
-    select: { id: true, workspaceId: true, role: true, email: true },
-  });
-  return user ? { userId: user.id, workspaceId: user.workspaceId, role: user.role, email: user.email } : null;
+  return claims ? viewers.lookup(claims) : null;
 }
 
 /** graphql-armor rejections reported as validation errors: GRAPHQL_VALIDATION_FAILED, HTTP 400. */
@@ -101,7 +99,7 @@ export function buildApp(options: AppOptions): App {
         initial.request?.headers?.get?.("authorization") ??
         (typeof initial.connectionParams?.authorization === "string" ? initial.connectionParams.authorization : null);
       const requestId = initial.request?.headers?.get?.("x-request-id") ?? randomUUID();
-      const viewer = await resolveViewer(services, config, bearer(header));
+      const viewer = await resolveViewer(options.viewers, config, bearer(header));
       const base: Context = {
         ...services,
         viewer,

@@ -6,7 +6,8 @@ import { createWorkspace } from "../support/fixtures.js";
 
 /**
  * The deal page and the deal list issue a bounded number of SQL statements whatever the data
- * size: the counts are pinned, and must be the same for a workspace 10× larger.
+ * size: the counts are pinned, and must be the same for a workspace 10× larger. They are of a
+ * viewer's next request (the viewer is cached, src/auth/viewers.ts).
  */
 let api: TestApi;
 
@@ -35,6 +36,12 @@ async function statementsFor<T>(run: () => Promise<T>): Promise<{ result: T; sta
   return { result, statements: api.queries.length };
 }
 
+/** Statements of a request by a viewer the API has seen before (test/api/viewer-cache.test.ts: the first costs one more). */
+async function warmStatementsFor<T>(run: () => Promise<T>): Promise<{ result: T; statements: number }> {
+  await run();
+  return statementsFor(run);
+}
+
 let small: Awaited<ReturnType<typeof workspaceWith>>;
 let large: Awaited<ReturnType<typeof workspaceWith>>;
 
@@ -47,10 +54,10 @@ afterAll(() => api.close());
 
 describe("no N+1 on the hot queries", () => {
   it("loads a deal page (20 calls with participants, summary, action items) in a fixed number of statements", async () => {
-    const s = await statementsFor(() =>
+    const s = await warmStatementsFor(() =>
       api.gql(HotDealPageDocument, { id: globalId("Deal", small.dealIds[0]!) }, small.token),
     );
-    const l = await statementsFor(() =>
+    const l = await warmStatementsFor(() =>
       api.gql(HotDealPageDocument, { id: globalId("Deal", large.dealIds[0]!) }, large.token),
     );
     expect(s.result.errors).toBeUndefined();
@@ -59,14 +66,14 @@ describe("no N+1 on the hot queries", () => {
     expect(l.statements).toBe(s.statements);
     expect({ dealPage: l.statements }).toMatchInlineSnapshot(`
       {
-        "dealPage": 2,
+        "dealPage": 1,
       }
     `);
   });
 
   it("loads 50 deals with their 5 latest calls and participants in a fixed number of statements", async () => {
-    const s = await statementsFor(() => api.gql(HotDealListDocument, {}, small.token));
-    const l = await statementsFor(() => api.gql(HotDealListDocument, {}, large.token));
+    const s = await warmStatementsFor(() => api.gql(HotDealListDocument, {}, small.token));
+    const l = await warmStatementsFor(() => api.gql(HotDealListDocument, {}, large.token));
     expect(s.result.errors).toBeUndefined();
     expect(s.result.data?.deals.edges).toHaveLength(6);
     expect(l.result.data?.deals.edges).toHaveLength(50);
@@ -74,7 +81,7 @@ describe("no N+1 on the hot queries", () => {
     expect(l.statements).toBe(s.statements);
     expect({ dealList: l.statements }).toMatchInlineSnapshot(`
       {
-        "dealList": 2,
+        "dealList": 1,
       }
     `);
   });
