@@ -2,6 +2,7 @@
  * The floor: each hot query as ONE hand-written SQL statement that checks the viewer and builds
  * the exact JSON callsync answers (same fields, order, ids, date format), nothing else.
  * $1 user id, $2 workspace id (the token's claims); the deal page also takes $3, the deal id.
+ * A deal's calls are its CallDealLink rows, newest first (their copy of the call's start time).
  */
 const globalId = (type: string, column: string) => `encode(convert_to('${type}:' || ${column}, 'UTF8'), 'base64')`;
 const isoTime = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
@@ -16,7 +17,7 @@ SELECT ${viewer}, (
     'amount', d.amount::text,
     'account', (SELECT json_build_object('name', a.name) FROM "Account" a WHERE a.id = d."accountId"),
     'calls', json_build_object(
-      'totalCount', (SELECT count(*) FROM "Call" c WHERE c."dealId" = d.id),
+      'totalCount', (SELECT count(*) FROM "CallDealLink" l WHERE l."dealId" = d.id),
       'edges', coalesce((
         SELECT json_agg(json_build_object('node', json_build_object(
           'id', ${globalId("Call", "c.id")},
@@ -37,7 +38,10 @@ SELECT ${viewer}, (
               FROM "ActionItem" ai WHERE ai."callId" = c.id), '[]'),
           'dealLink', json_build_object('status', c."dealLinkStatus")
         )) ORDER BY c."startedAt" DESC, c.id DESC)
-        FROM (SELECT * FROM "Call" WHERE "dealId" = d.id ORDER BY "startedAt" DESC, id DESC LIMIT 20) c
+        FROM (SELECT c.* FROM (
+                SELECT "callId" FROM "CallDealLink" WHERE "dealId" = d.id
+                 ORDER BY "callStartedAt" DESC, "callId" DESC LIMIT 20) l
+                JOIN "Call" c ON c.id = l."callId") c
       ), '[]')
     )
   )
@@ -60,7 +64,10 @@ SELECT ${viewer}, (
           SELECT json_agg(json_build_object('name', p.name, 'isInternal', p."isInternal") ORDER BY p.position)
             FROM "CallParticipant" p WHERE p."callId" = c.id), '[]')
       )) ORDER BY c."startedAt" DESC, c.id DESC)
-      FROM (SELECT * FROM "Call" WHERE "dealId" = d.id ORDER BY "startedAt" DESC, id DESC LIMIT 5) c
+      FROM (SELECT c.* FROM (
+              SELECT "callId" FROM "CallDealLink" WHERE "dealId" = d.id
+               ORDER BY "callStartedAt" DESC, "callId" DESC LIMIT 5) l
+              JOIN "Call" c ON c.id = l."callId") c
     ), '[]'))
   )) ORDER BY d."updatedAt" DESC, d.id DESC), '[]')
   FROM (SELECT * FROM "Deal"
