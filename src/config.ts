@@ -41,6 +41,8 @@ const env = z.object({
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   GRAPHQL_MAX_DEPTH: z.coerce.number().int().positive().default(12),
   GRAPHQL_MAX_COST: z.coerce.number().int().positive().default(100_000),
+  /** How often open subscriptions re-check that their user still has access (SECURITY.md rule 7). */
+  SUBSCRIPTION_RECHECK_MS: z.coerce.number().int().min(100).max(60_000).default(2_000),
   SYNC_INTERVAL_MINUTES: z.coerce.number().int().positive().default(120),
   /** A job whose worker stopped touching it for this long is taken over by another worker. */
   JOB_LOCK_LIFETIME_MS: z.coerce.number().int().positive().default(60_000),
@@ -146,7 +148,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
     credentialKeys,
     purgeAuditKey,
     logLevel: e.LOG_LEVEL,
-    graphql: { maxDepth: e.GRAPHQL_MAX_DEPTH, maxCost: e.GRAPHQL_MAX_COST },
+    graphql: {
+      maxDepth: e.GRAPHQL_MAX_DEPTH,
+      maxCost: e.GRAPHQL_MAX_COST,
+      subscriptionRecheckMs: e.SUBSCRIPTION_RECHECK_MS,
+    },
     syncIntervalMinutes: e.SYNC_INTERVAL_MINUTES,
     jobs: {
       lockLifetimeMs: e.JOB_LOCK_LIFETIME_MS,

@@ -16,6 +16,11 @@ export interface TokenClaims {
   workspaceId: string;
 }
 
+/** A verified token's claims and when it stops being valid (ms epoch): subscriptions end then. */
+export interface VerifiedToken extends TokenClaims {
+  expiresAt: number;
+}
+
 const key = (secret: string) => new TextEncoder().encode(secret);
 
 const claims = z.object({ sub: z.uuid(), wid: z.uuid(), exp: z.number(), iat: z.number().optional() });
@@ -36,7 +41,7 @@ export async function mintToken(
 }
 
 /** Returns the claims, or null for a missing, malformed, expired, too long-lived or foreign token. */
-export async function verifyToken(jwt: Config["jwt"], token: string): Promise<TokenClaims | null> {
+export async function verifyToken(jwt: Config["jwt"], token: string): Promise<VerifiedToken | null> {
   try {
     const { payload } = await jwtVerify(token, key(jwt.secret), {
       issuer: jwt.issuer,
@@ -50,7 +55,7 @@ export async function verifyToken(jwt: Config["jwt"], token: string): Promise<To
     // Without iat the lifetime counts from now: a token may never reach further than the maximum.
     const issuedAt = Math.min(iat ?? Date.now() / 1000, Date.now() / 1000);
     if (exp - issuedAt > jwt.maxLifetimeSeconds) return null;
-    return { userId: sub, workspaceId: wid };
+    return { userId: sub, workspaceId: wid, expiresAt: exp * 1000 };
   } catch {
     return null;
   }

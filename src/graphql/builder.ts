@@ -9,6 +9,7 @@ import { getDatamodel } from "../generated/pothos-types.js";
 import type { Context } from "./context.js";
 import { appError } from "./errors.js";
 import { decodeNodeGlobalId } from "./ids.js";
+import { bounded, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from "./limits.js";
 
 export const builder = new SchemaBuilder<{
   Context: Context;
@@ -37,8 +38,8 @@ export const builder = new SchemaBuilder<{
     exposeDescriptions: true,
     filterConnectionTotalCount: true,
     onUnusedQuery: process.env.NODE_ENV === "production" ? null : "warn",
-    maxConnectionSize: 100,
-    defaultConnectionSize: 20,
+    maxConnectionSize: MAX_PAGE_SIZE,
+    defaultConnectionSize: DEFAULT_PAGE_SIZE,
   },
   relay: {
     clientMutationId: "omit",
@@ -46,7 +47,13 @@ export const builder = new SchemaBuilder<{
     // Malformed, unknown-type and non-UUID ids answer null like unknown ids (see ids.ts).
     decodeGlobalID: decodeNodeGlobalId,
     nodeQueryOptions: { authScopes: { member: true } },
-    nodesQueryOptions: { authScopes: { member: true } },
+    nodesQueryOptions: {
+      authScopes: { member: true },
+      args: { ids: bounded(100, "Global ids to load; unknown and foreign ids answer null.") },
+    },
+    // Page sizes beyond the maximum are refused, not silently cut (limits.ts).
+    firstArgOptions: bounded(MAX_PAGE_SIZE, `The first n items (default ${DEFAULT_PAGE_SIZE}).`),
+    lastArgOptions: bounded(MAX_PAGE_SIZE, `The last n items (default ${DEFAULT_PAGE_SIZE}).`),
   },
 });
 

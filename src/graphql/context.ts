@@ -23,6 +23,8 @@ export interface Services {
 
 export interface Context extends Services {
   viewer: Viewer | null;
+  /** When the viewer's bearer token expires (ms epoch); long-lived subscriptions end then (subscription-auth.ts). */
+  tokenExpiresAt: number | null;
   requestId: string;
 }
 

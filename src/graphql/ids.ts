@@ -1,5 +1,4 @@
 import { decodeGlobalID } from "@pothos/plugin-relay";
-import { badInput } from "./errors.js";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -33,17 +32,4 @@ export function decodeNodeGlobalId(globalId: string): { typename: string; id: st
     // fall through: answered like an unknown id
   }
   return { typename: "Workspace", id: NO_ROW };
-}
-
-/**
- * A connection cursor that decoded (Pothos reads `GPC:` cursors) but does not name a row id of
- * this list: refused as bad input instead of reaching the database as an invalid UUID.
- */
-export function checkCursor(query: { cursor?: { id?: unknown } }, args: { after?: string | null }): void {
-  const id = query.cursor?.id;
-  if (id !== undefined && !(typeof id === "string" && UUID.test(id)))
-    throw badInput(
-      "This cursor does not belong to this list. Start again without it.",
-      args.after ? "after" : "before",
-    );
 }

@@ -9,3 +9,11 @@ export function parseInput<S extends z.ZodType>(schema: S, value: unknown, path 
   const field = [path, ...(issue?.path ?? [])].join(".");
   throw badInput(`${field}: ${issue?.message ?? "invalid value"}`, field);
 }
+
+/**
+ * A text filter's value for Prisma's `contains` and case-insensitive `equals`, which PostgreSQL
+ * runs as (I)LIKE patterns: `%`, `_` and the escape character itself match literally.
+ */
+export function literalPattern(text: string): string {
+  return text.replace(/[\\%_]/g, "\\$&");
+}

@@ -30,6 +30,9 @@ import type { CredentialCipher } from "./crypto.js";
 import type { ProviderRegistry } from "./providers.js";
 import { normaliseEmail, purgedEmailDigest } from "./purge-audit.js";
 
+/** API keys and secrets are header values: visible ASCII, no spaces, of a sane length. */
+const API_CREDENTIAL_SHAPE = /^[\x21-\x7e]{1,512}$/;
+
 export interface WizardDeps {
   prisma: Db;
   cipher: CredentialCipher;
@@ -231,6 +234,10 @@ export class Wizard {
     const secret = apiSecret.trim();
     if (!key) throw new DomainError("BAD_USER_INPUT", "Enter the API key.", { field: "apiKey" });
     if (!secret) throw new DomainError("BAD_USER_INPUT", "Enter the API secret.", { field: "apiSecret" });
+    // A key or secret no provider issues (control characters, spaces, absurd length) never reaches
+    // the provider: it would break the request headers, not test the credentials (SECURITY.md rule 9).
+    if (!API_CREDENTIAL_SHAPE.test(key) || !API_CREDENTIAL_SHAPE.test(secret))
+      throw new DomainError("INVALID_API_CREDENTIALS");
     if (key === secret)
       throw new DomainError(
         "BAD_USER_INPUT",

@@ -8,7 +8,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Socket } from "node:net";
 import { EnvelopArmorPlugin } from "@escape.tech/graphql-armor";
 import { usePrometheus } from "@graphql-yoga/plugin-prometheus";
-import type { ExecutionArgs, GraphQLError, GraphQLSchema, ValidationContext } from "graphql";
+import { type ExecutionArgs, GraphQLError, type GraphQLSchema, type ValidationContext } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
 import { createYoga, type Plugin, type YogaInitialContext } from "graphql-yoga";
 import type { Registry } from "prom-client";
@@ -18,6 +18,8 @@ import type { ViewerDirectory } from "../auth/viewers.js";
 import type { Config } from "../config.js";
 import type { Context, Services, Viewer } from "../graphql/context.js";
 import { ERROR_CODES, maskError } from "../graphql/errors.js";
+import { useOperationLimits } from "../graphql/limits.js";
+import { AccessMonitor, useSubscriptionAuthorization } from "../graphql/subscription-auth.js";
 
 /** A route mounted beside GraphQL; returns false when the request is not for it. */
 export type Route = (req: IncomingMessage, res: ServerResponse) => Promise<boolean> | boolean;
@@ -51,10 +53,25 @@ type InitialContext = YogaInitialContext & {
   connectionParams?: Record<string, unknown>;
 };
 
-async function resolveViewer(viewers: ViewerDirectory, config: Config, token: string | null): Promise<Viewer | null> {
-  if (!token) return null;
-  const claims = await verifyToken(config.jwt, token);
-  return claims ? viewers.lookup(claims) : null;
+async function resolveViewer(
+  viewers: ViewerDirectory,
+  config: Config,
+  token: string | null,
+): Promise<{ viewer: Viewer | null; tokenExpiresAt: number | null }> {
+  const claims = token ? await verifyToken(config.jwt, token) : null;
+  const viewer = claims ? await viewers.lookup(claims) : null;
+  return { viewer, tokenExpiresAt: viewer && claims ? claims.expiresAt : null };
+}
+
+/** The error with a stable code, as HTTP answers it (graphql-ws sends errors unmasked). */
+function withCode(error: GraphQLError, code: string): GraphQLError {
+  if (error.extensions?.code) return error;
+  return new GraphQLError(error.message, {
+    nodes: error.nodes,
+    source: error.source,
+    positions: error.positions,
+    extensions: { ...error.extensions, code },
+  });
 }
 
 /** graphql-armor rejections reported as validation errors: GRAPHQL_VALIDATION_FAILED, HTTP 400. */
@@ -87,6 +104,7 @@ function requestLogger(): Plugin {
 
 export function buildApp(options: AppOptions): App {
   const { config, services, schema } = options;
+  const access = new AccessMonitor(services.prisma, config.graphql.subscriptionRecheckMs, services.log);
   const yoga = createYoga<Record<string, unknown>, Context>({
     schema,
     graphqlEndpoint: "/graphql",
@@ -99,10 +117,11 @@ export function buildApp(options: AppOptions): App {
         initial.request?.headers?.get?.("authorization") ??
         (typeof initial.connectionParams?.authorization === "string" ? initial.connectionParams.authorization : null);
       const requestId = initial.request?.headers?.get?.("x-request-id") ?? randomUUID();
-      const viewer = await resolveViewer(options.viewers, config, bearer(header));
+      const { viewer, tokenExpiresAt } = await resolveViewer(options.viewers, config, bearer(header));
       const base: Context = {
         ...services,
         viewer,
+        tokenExpiresAt,
         requestId,
         log: services.log.child({ requestId, userId: viewer?.userId, workspaceId: viewer?.workspaceId }),
       };
@@ -111,12 +130,15 @@ export function buildApp(options: AppOptions): App {
     plugins: [
       EnvelopArmorPlugin({
         maxDepth: { n: config.graphql.maxDepth, ignoreIntrospection: true, ...reportAsValidationError },
-        costLimit: { maxCost: config.graphql.maxCost, ...reportAsValidationError },
+        // The cost limit counts page sizes and list lengths, variables included: see useOperationLimits.
+        costLimit: { enabled: false },
         maxAliases: { n: 30, ...reportAsValidationError },
         maxDirectives: { n: 30, ...reportAsValidationError },
         maxTokens: { n: 4000 },
         blockFieldSuggestion: { enabled: config.production },
       }),
+      useOperationLimits({ maxCost: config.graphql.maxCost }),
+      useSubscriptionAuthorization(access),
       usePrometheus({
         endpoint: "/metrics",
         metrics: { graphql_yoga_http_duration: true },
@@ -157,16 +179,24 @@ export function buildApp(options: AppOptions): App {
           params,
           connectionParams: ctx.connectionParams,
         });
+        // A syntax or token-limit error fails this operation only, not the whole socket (4500).
+        let document: ReturnType<typeof parse>;
+        try {
+          document = parse(params.query);
+        } catch (error) {
+          if (error instanceof GraphQLError) return [withCode(error, "GRAPHQL_PARSE_FAILED")];
+          throw error;
+        }
         const args = {
           schema,
           operationName: params.operationName,
-          document: parse(params.query),
+          document,
           variableValues: params.variables,
           contextValue: await contextFactory(),
           rootValue: { execute, subscribe },
         };
         const errors = validate(args.schema, args.document);
-        if (errors.length) return errors;
+        if (errors.length) return errors.map((e: GraphQLError) => withCode(e, "GRAPHQL_VALIDATION_FAILED"));
         return args;
       },
     },
@@ -196,6 +226,7 @@ export function buildApp(options: AppOptions): App {
       });
     },
     async stop() {
+      access.close();
       await ws.dispose();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
       await new Promise<void>((resolve) => {

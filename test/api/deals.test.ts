@@ -186,7 +186,7 @@ describe("deals: cursor pagination", () => {
     expect((await page({ first: 1, filter: { stage: "Proposal" } })).totalCount).toBe(3);
   });
 
-  it("serves at most 100 deals per page, and says there are more", async () => {
+  it("serves at most 100 deals per page, says there are more, and refuses a larger page", async () => {
     const big = await createWorkspace(api.prisma, "Big Deals Co");
     await api.prisma.deal.createMany({
       data: Array.from({ length: 105 }, (_, i) => ({
@@ -196,10 +196,13 @@ describe("deals: cursor pagination", () => {
         name: `Big deal ${i}`,
       })),
     });
-    const result = await api.gql(DealsPageDocument, { first: 150 }, await api.tokenFor(big.member));
+    const token = await api.tokenFor(big.member);
+    const result = await api.gql(DealsPageDocument, { first: 100 }, token);
     expect(result.data?.deals.edges).toHaveLength(100);
     expect(result.data?.deals.pageInfo.hasNextPage).toBe(true);
     expect(result.data?.deals.totalCount).toBe(105);
+    const tooLarge = await api.gql(DealsPageDocument, { first: 150 }, token);
+    expect(tooLarge.errors?.map((e) => e.extensions?.code)).toEqual(["BAD_USER_INPUT"]);
   });
 });
 

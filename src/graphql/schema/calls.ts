@@ -2,8 +2,9 @@ import type { Prisma } from "../../generated/prisma/client.js";
 import { visibleCallWhere } from "../../privacy/visibility.js";
 import { builder } from "../builder.js";
 import { type Context, viewerWorkspace } from "../context.js";
+import { checkCursor, cursorOfSameParent } from "../cursors.js";
 import { badInput } from "../errors.js";
-import { checkCursor, localId } from "../ids.js";
+import { localId } from "../ids.js";
 
 export const CallProviderEnum = builder.enumType("CallProvider", {
   values: ["GONG", "SALESLOFT", "CLARI_COPILOT"] as const,
@@ -104,7 +105,10 @@ const TranscriptType = builder.prismaObject("Call", {
     segmentCount: t.relationCount("segments"),
     segments: t.relatedConnection("segments", {
       cursor: "id",
-      query: () => ({ orderBy: { position: "asc" } }),
+      query: (args) => ({
+        where: cursorOfSameParent(args, (id) => ({ call: { segments: { some: { id } } } })),
+        orderBy: { position: "asc" },
+      }),
     }),
     text: t.string({
       description: 'The whole transcript as "Speaker: text" lines, in order.',
@@ -195,13 +199,12 @@ builder.queryFields((t) => ({
     description: "Calls of the workspace, newest first.",
     args: { filter: t.arg({ type: CallFilter, required: false }) },
     totalCount: (_parent, args, ctx) => ctx.prisma.call.count({ where: callWhere(ctx, args.filter) }),
-    resolve: (query, _root, args, ctx) => {
-      checkCursor(query, args);
-      return ctx.prisma.call.findMany({
-        ...query,
-        where: callWhere(ctx, args.filter),
-        orderBy: [{ startedAt: "desc" }, { id: "desc" }],
-      });
+    resolve: async (query, _root, args, ctx) => {
+      const where = callWhere(ctx, args.filter);
+      await checkCursor(query, args, (id) =>
+        ctx.prisma.call.findFirst({ where: { AND: [where, { id }] }, select: { id: true } }),
+      );
+      return ctx.prisma.call.findMany({ ...query, where, orderBy: [{ startedAt: "desc" }, { id: "desc" }] });
     },
   }),
   call: t.prismaField({

@@ -5,9 +5,10 @@ import type { Call, Prisma } from "../../generated/prisma/client.js";
 import { visibleCallWhere } from "../../privacy/visibility.js";
 import { builder } from "../builder.js";
 import { viewerWorkspace } from "../context.js";
-import { badInput } from "../errors.js";
-import { checkCursor, localId } from "../ids.js";
-import { parseInput } from "../validation.js";
+import { checkCursor } from "../cursors.js";
+import { localId } from "../ids.js";
+import { bounded } from "../limits.js";
+import { literalPattern, parseInput } from "../validation.js";
 import { CallType } from "./calls.js";
 import { CrmProviderEnum } from "./crm.js";
 
@@ -205,13 +206,16 @@ builder.queryFields((t) => ({
       filter: t.arg({ type: DealFilter, required: false }),
       orderBy: t.arg({ type: DealOrder, required: false }),
     },
-    resolve: (query, _root, args, ctx) => {
-      checkCursor(query, args);
+    resolve: async (query, _root, args, ctx) => {
+      const where = dealWhere(viewerWorkspace(ctx), args.filter);
+      await checkCursor(query, args, (id) =>
+        ctx.prisma.deal.findFirst({ where: { AND: [where, { id }] }, select: { id: true } }),
+      );
       const direction = args.orderBy?.direction === "ASC" ? "asc" : "desc";
       const column = sortColumn[args.orderBy?.field ?? "UPDATED_AT"];
       return ctx.prisma.deal.findMany({
         ...query,
-        where: dealWhere(viewerWorkspace(ctx), args.filter),
+        where,
         // Nullable columns sort their nulls last in both directions.
         orderBy: [
           { [column]: column === "closeDate" || column === "amount" ? { sort: direction, nulls: "last" } : direction },
@@ -237,12 +241,14 @@ function dealWhere(
 ): Prisma.DealWhereInput {
   const where: Prisma.DealWhereInput = { workspaceId };
   if (filter?.stage) where.stage = filter.stage;
-  if (filter?.ownerEmail) where.ownerEmail = { equals: filter.ownerEmail, mode: "insensitive" };
-  if (filter?.text)
+  if (filter?.ownerEmail) where.ownerEmail = { equals: literalPattern(filter.ownerEmail), mode: "insensitive" };
+  if (filter?.text) {
+    const text = literalPattern(filter.text);
     where.OR = [
-      { name: { contains: filter.text, mode: "insensitive" } },
-      { account: { name: { contains: filter.text, mode: "insensitive" } } },
+      { name: { contains: text, mode: "insensitive" } },
+      { account: { name: { contains: text, mode: "insensitive" } } },
     ];
+  }
   return where;
 }
 
@@ -309,9 +315,8 @@ builder.mutationField("upsertDeals", (t) =>
     type: UpsertDealsPayload,
     description: "Creates or updates deals (and their accounts) by CRM id, then links waiting calls.",
     authScopes: { admin: true },
-    args: { deals: t.arg({ type: [DealInput], required: true }) },
+    args: { deals: t.arg({ type: [DealInput], required: true, ...bounded(500, "The deals to create or update.") }) },
     resolve: async (_root, args, ctx) => {
-      if (args.deals.length > 500) throw badInput("At most 500 deals per call.", "deals");
       const deals = args.deals.map((d, i) => parseInput(dealInput, d, `deals[${i}]`));
       const workspaceId = viewerWorkspace(ctx);
       return ctx.prisma.$transaction(async (tx) => {

@@ -2,6 +2,7 @@ import type { IntegrationEvent, SyncProgressEvent } from "../../events/pubsub.js
 import { visibleCallWhere } from "../../privacy/visibility.js";
 import { builder } from "../builder.js";
 import { type Context, viewerWorkspace } from "../context.js";
+import { cursorOfSameParent } from "../cursors.js";
 import { badInput, notFound } from "../errors.js";
 import { localId } from "../ids.js";
 import { CallProviderEnum } from "./calls.js";
@@ -338,7 +339,13 @@ export const IntegrationType = builder.prismaNode("Integration", {
       select: (_args, _ctx, nested) => ({ runs: nested({ orderBy: { startedAt: "desc" }, take: 1 }) }),
       resolve: (i) => i.runs[0] ?? null,
     }),
-    runs: t.relatedConnection("runs", { cursor: "id", query: () => ({ orderBy: { startedAt: "desc" } }) }),
+    runs: t.relatedConnection("runs", {
+      cursor: "id",
+      query: (args) => ({
+        where: cursorOfSameParent(args, (id) => ({ integration: { runs: { some: { id } } } })),
+        orderBy: { startedAt: "desc" },
+      }),
+    }),
     callCount: t.relationCount("calls", {
       description: "Calls of this integration the viewer can see.",
       where: (_args, ctx) => visibleCallWhere(ctx.viewer),

@@ -2,6 +2,7 @@ import { visibleCallSql } from "../../privacy/visibility.js";
 import { builder } from "../builder.js";
 import { badInput } from "../errors.js";
 import { localId } from "../ids.js";
+import { bounded } from "../limits.js";
 
 interface Hit {
   segmentId: string;
@@ -28,14 +29,14 @@ builder.queryField("searchTranscripts", (t) =>
     description: "Full-text search over the workspace's transcripts (PostgreSQL, english), best matches first.",
     args: {
       query: t.arg.string({ required: true, description: 'Web-search syntax: words, "phrases", -exclusions, OR.' }),
-      first: t.arg.int({ required: false, defaultValue: 20 }),
+      first: t.arg.int({ required: false, defaultValue: 20, ...bounded(100, "How many hits.") }),
       dealId: t.arg.id({ required: false }),
     },
     resolve: async (_root, args, ctx) => {
       const q = args.query.trim();
       if (q.length === 0 || q.length > 500) throw badInput("query must be 1 to 500 characters.", "query");
       const first = args.first ?? 20;
-      if (first < 1 || first > 100) throw badInput("first must be between 1 and 100.", "first");
+      if (first < 1) throw badInput("first must be between 1 and 100.", "first");
       const dealId = args.dealId
         ? (localId(String(args.dealId), "Deal") ?? "00000000-0000-0000-0000-000000000000")
         : null;
