@@ -4,10 +4,12 @@
  *                and live progress fan-out to 1/100/500 subscribers (bench/hot/index.ts)
  *   providers:   requests and time to import 1,000 calls against each simulated quota
  *   engine:      end-to-end backfill throughput and event latency (Gong, documented quota)
+ *   pacing:      3,000-call Gong backfill with two workers under the enforced quota: time vs bound, 429s
  * `npm run bench -- --quick` skips the two providers whose quota makes them take minutes;
  * `npm run bench -- --hot` runs only the hot reads and the fan-out.
  */
 
+import { benchBackfillWorkers } from "./backfill-workers.js";
 import { benchEngine } from "./engine.js";
 import { benchHot } from "./hot/index.js";
 import { benchClari } from "./providers/clari.js";
@@ -30,4 +32,5 @@ for (const run of quick ? [benchGong] : [benchGong, benchClari, benchSalesloft])
 }
 
 await benchEngine();
+await benchBackfillWorkers();
 process.exit(0);

@@ -58,6 +58,8 @@ const env = z.object({
   /** Jobs one worker runs at once, in all; per-user imports one worker runs at once. */
   JOB_MAX_CONCURRENCY: z.coerce.number().int().positive().default(16),
   IMPORT_CONCURRENCY: z.coerce.number().int().positive().default(4),
+  /** On SIGTERM, requests in flight get this long to finish before their connections are closed. */
+  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
   /** Name of this process in job locks and logs. */
   WORKER_NAME: z.string().optional(),
   /** Run Agenda workers inside the API process (single node). */
@@ -154,6 +156,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
       subscriptionRecheckMs: e.SUBSCRIPTION_RECHECK_MS,
     },
     syncIntervalMinutes: e.SYNC_INTERVAL_MINUTES,
+    shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     jobs: {
       lockLifetimeMs: e.JOB_LOCK_LIFETIME_MS,
       processEveryMs: e.JOB_PROCESS_EVERY_MS,

@@ -75,6 +75,9 @@ async function main(): Promise<void> {
   };
   process.once("SIGINT", () => void shutdown("SIGINT"));
   process.once("SIGTERM", () => void shutdown("SIGTERM"));
+  // Every connection has its own error path; a stray rejection from a library while a
+  // dependency is away is logged, not allowed to end a process that will recover with it.
+  process.on("unhandledRejection", (err) => runtime.log.error({ err }, "unhandled rejection"));
 }
 
 main().catch((error: unknown) => {

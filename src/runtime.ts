@@ -3,7 +3,6 @@
  * migrations → services → HTTP server and/or workers. `close()` stops them in reverse order.
  */
 import { fileURLToPath } from "node:url";
-import { Redis } from "ioredis";
 import { Registry } from "prom-client";
 import { cachedViewers, uncachedViewers } from "./auth/viewers.js";
 import type { Config } from "./config.js";
@@ -20,6 +19,7 @@ import { Wizard } from "./integrations/wizard.js";
 import { registerQueueMetrics } from "./jobs/metrics.js";
 import { createJobs, JOB, type Jobs } from "./jobs/queue.js";
 import { createLogger, type Logger } from "./logger.js";
+import { openRedis } from "./redis.js";
 import { type App, buildApp, type Route } from "./server/app.js";
 import { type EngineSettings, SyncEngine } from "./sync/engine.js";
 
@@ -71,11 +71,15 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
   const rekeyed = await rekeyLegacyPurgeAudits(db.prisma, config.purgeAuditKey);
   if (rekeyed > 0) log.info({ rekeyed }, "legacy purge audits re-keyed");
 
-  const bus = createEventBus(config.redisUrl);
+  const bus = createEventBus(config.redisUrl, log.child({ component: "events" }));
   closers.push(bus.close);
-  const redis = config.redisUrl ? new Redis(config.redisUrl) : null;
+  const redis = config.redisUrl ? openRedis(config.redisUrl, log.child({ component: "pacer" })) : null;
   if (redis) closers.push(async () => void redis.disconnect());
-  const providers = createProviderRegistry(config.providers, { redis });
+  // A pacing wait longer than a job's lease is not waited for: the job is rescheduled instead.
+  const providers = createProviderRegistry(config.providers, {
+    redis,
+    maxPacerWaitMs: Math.min(60_000, config.jobs.lockLifetimeMs),
+  });
   const cipher = new CredentialCipher(config.credentialKeys);
   const jobs = await createJobs({
     pool: db.pool,
@@ -96,7 +100,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
     cipher,
     providers,
     queue: jobs.queue,
-    settings: options.engine,
+    settings: { leaseMs: config.jobs.lockLifetimeMs, ...options.engine },
   });
   const wizard = new Wizard({
     prisma: db.prisma,
@@ -134,6 +138,11 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
       schema,
       metrics,
       viewers,
+      readiness: {
+        events: bus.connected,
+        pacing: () => !redis || redis.status === "ready",
+        ...(works ? { jobs: jobs.listening } : {}),
+      },
       routes: [
         oauthRoutes(wizard, { resultUrl: config.oauthResultUrl, secureCookies: config.production }),
         ...(config.env === "development" ? [await (await import("./server/web.js")).webRoute()] : []),

@@ -20,7 +20,16 @@ export function openDatabase(
   options: { max?: number; log?: (query: string) => void } = {},
 ): DbHandle {
   const owned = typeof connection === "string";
-  const pool = owned ? new pg.Pool({ connectionString: connection, max: options.max ?? 10 }) : connection;
+  // A server that is down or unreachable fails a connection attempt after 15 s instead of never;
+  // keep-alive notices connections that died without a FIN (a cut network).
+  const pool = owned
+    ? new pg.Pool({
+        connectionString: connection,
+        max: options.max ?? 10,
+        connectionTimeoutMillis: 15_000,
+        keepAlive: true,
+      })
+    : connection;
   // A connection that dies (server restart, failover, database dropped) must not crash the
   // process: the query in flight rejects on its own, and the pool replaces the client.
   if (owned) {

@@ -4,9 +4,10 @@
  * Payloads carry ids and what changed; subscribers re-read state from the database, so an
  * event never carries data across workspaces or outlives its authorisation.
  */
-import { createRedisEventTarget } from "@graphql-yoga/redis-event-target";
 import { createPubSub } from "graphql-yoga";
-import { Redis } from "ioredis";
+import { createLogger, type Logger } from "../logger.js";
+import { openRedis } from "../redis.js";
+import { createResilientRedisTarget } from "./redis-target.js";
 
 export const INTEGRATION_EVENT_TYPES = [
   "AUTHORIZED",
@@ -45,16 +46,19 @@ export type PubSub = ReturnType<typeof createPubSub<Events>>;
 
 export interface EventBus {
   pubsub: PubSub;
+  /** False while events cannot reach other processes (Redis away). */
+  connected(): boolean;
   close(): Promise<void>;
 }
 
-export function createEventBus(redisUrl: string | null): EventBus {
-  if (!redisUrl) return { pubsub: createPubSub<Events>(), close: async () => {} };
-  const publishClient = new Redis(redisUrl);
-  const subscribeClient = new Redis(redisUrl);
-  const eventTarget = createRedisEventTarget({ publishClient, subscribeClient });
+export function createEventBus(redisUrl: string | null, log: Logger = createLogger("silent")): EventBus {
+  if (!redisUrl) return { pubsub: createPubSub<Events>(), connected: () => true, close: async () => {} };
+  const publishClient = openRedis(redisUrl, log.child({ redis: "publish" }));
+  const subscribeClient = openRedis(redisUrl, log.child({ redis: "subscribe" }), { queueWhileOffline: true });
+  const eventTarget = createResilientRedisTarget<Events>({ publishClient, subscribeClient, log });
   return {
     pubsub: createPubSub<Events>({ eventTarget }),
+    connected: () => publishClient.status === "ready" && subscribeClient.status === "ready",
     async close() {
       publishClient.disconnect();
       subscribeClient.disconnect();

@@ -37,6 +37,8 @@ export interface ClientContext {
    * leave private calls out of their listings unless asked (Clari Copilot `includePrivate`) ask.
    */
   includePrivate?: boolean;
+  /** A rate-limit wait longer than this surfaces as RATE_LIMITED (the job is rescheduled). */
+  maxInlineWaitMs?: number;
 }
 
 interface AdapterBase {

@@ -46,11 +46,15 @@ export interface JobsOptions {
   maxConcurrency: number;
   importConcurrency: number;
   retention: RetentionSettings;
+  /** How often a worker looks for runs nobody works on (default: the lock lifetime). */
+  recoverEveryMs?: number;
 }
 
 export interface Jobs {
   agenda: Agenda;
   queue: JobQueue;
+  /** False while the LISTEN connection is down (jobs are still found by polling meanwhile). */
+  listening(): boolean;
   /** Defines the handlers and starts processing (workers only). */
   startWorking(engine: SyncEngine): Promise<void>;
   stop(): Promise<void>;
@@ -97,6 +101,21 @@ async function createJobsLocked(options: JobsOptions): Promise<Jobs> {
     ...(channel ? { notificationChannel: channel } : {}),
   });
   await agenda.ready;
+  // The LISTEN connection reconnects by itself, but reports every loss as an `error` event:
+  // without a listener that event kills the process (a PostgreSQL restart took every worker down).
+  let channelDown = false;
+  channel?.on("error", (err: Error) => {
+    if (!channelDown) options.log.warn({ err: err.message }, "jobs LISTEN connection lost; reconnecting");
+    channelDown = true;
+  });
+  channel?.on("stateChange", (state: string) => {
+    if (state === "connected" && channelDown) {
+      channelDown = false;
+      options.log.info("jobs LISTEN connection restored");
+    }
+    // Its own retries are bounded; a channel that gave up is started again here, with backoff.
+    if (state === "error") setTimeout(() => void channel.connect().catch(() => {}), 5_000).unref();
+  });
   // agenda.every() is unique per job name; one recurring sync per integration is enforced here.
   await options.pool.query(
     `CREATE UNIQUE INDEX IF NOT EXISTS callsync_scheduled_sync_unique
@@ -106,6 +125,7 @@ async function createJobsLocked(options: JobsOptions): Promise<Jobs> {
   const aligned = await alignScheduledJobs(options.pool, JOB.scheduled);
   if (aligned > 0) options.log.info({ aligned }, "recurring syncs moved to their phase");
   let working = false;
+  let recovery: NodeJS.Timeout | null = null;
 
   const queue: JobQueue = {
     async runUsers(runId) {
@@ -139,6 +159,25 @@ async function createJobsLocked(options: JobsOptions): Promise<Jobs> {
     async unschedule(integrationId) {
       await agenda.cancel({ name: JOB.scheduled, data: { integrationId } });
     },
+    async queuedImports(statusIds) {
+      if (statusIds.length === 0) return new Set();
+      // Waiting (due now or later) or locked (running, or to be taken over when its lock expires).
+      const { rows } = await options.pool.query<{ id: string }>(
+        `SELECT DISTINCT data->>'statusId' AS id FROM agenda_jobs
+          WHERE name = $1 AND data->>'statusId' = ANY($2::text[]) AND NOT disabled
+            AND (next_run_at IS NOT NULL OR locked_at IS NOT NULL)`,
+        [JOB.importUser, statusIds],
+      );
+      return new Set(rows.map((r) => r.id));
+    },
+    async queuedRunUsers(runId) {
+      const { rowCount } = await options.pool.query(
+        `SELECT 1 FROM agenda_jobs WHERE name = $1 AND data->>'runId' = $2 AND NOT disabled
+            AND (next_run_at IS NOT NULL OR locked_at IS NOT NULL) LIMIT 1`,
+        [JOB.runUsers, runId],
+      );
+      return (rowCount ?? 0) > 0;
+    },
   };
 
   const guarded =
@@ -155,6 +194,7 @@ async function createJobsLocked(options: JobsOptions): Promise<Jobs> {
   return {
     agenda,
     queue,
+    listening: () => !channel || channel.state === "connected",
     async startWorking(engine) {
       const limits = { concurrency: DEFAULT_CONCURRENCY, lockLimit: DEFAULT_CONCURRENCY };
       agenda.define<{ runId: string }>(
@@ -201,10 +241,16 @@ async function createJobsLocked(options: JobsOptions): Promise<Jobs> {
       // at once, later starts keep its next run.
       await agenda.every(options.retention.everyMs, JOB.cleanup);
       working = true;
+      // Any live worker finishes what dead ones left: users without a runner, runs never listed.
+      recovery = setInterval(() => {
+        engine.recover().catch((err: unknown) => options.log.warn({ err }, "recovery sweep failed; next one retries"));
+      }, options.recoverEveryMs ?? options.lockLifetimeMs);
+      recovery.unref();
     },
     async stop() {
       // A worker lets running jobs finish (bounded), then releases the rest for other workers;
       // stop() only acts on a started instance, so a producer-only one just disconnects.
+      if (recovery) clearInterval(recovery);
       if (working) {
         await agenda.drain({ timeout: 15_000, closeConnection: false });
         await agenda.stop(false);
@@ -220,8 +266,10 @@ async function createJobsLocked(options: JobsOptions): Promise<Jobs> {
  */
 function wakeOnComplete(agenda: Agenda, channel: NotificationChannel | undefined): void {
   if (!channel) return;
-  agenda.on("complete", (job: Job) => {
-    if (channel.state !== "connected") return;
+  // Agenda re-emits other workers' completions as `complete` too, with a notification instead of
+  // a Job (and `remote` = true): those are not ours to announce, and reading `attrs` crashed.
+  agenda.on("complete", (job: Job | { jobId: unknown }, remote?: boolean) => {
+    if (remote || !("attrs" in job) || channel.state !== "connected") return;
     void channel
       .publish({
         jobId: job.attrs._id!,

@@ -28,6 +28,8 @@ export const PROVIDER_ERROR_CODES = {
   PROVIDER_UNAVAILABLE: "TRANSIENT",
   PROVIDER_TIMEOUT: "TRANSIENT",
   CURSOR_EXPIRED: "TRANSIENT",
+  /** The answer broke off or was not the JSON it claimed to be (truncated body, reset mid-body). */
+  INCOMPLETE_RESPONSE: "TRANSIENT",
   NOT_READY: "NOT_READY",
   BAD_REQUEST: "PERMANENT",
   BAD_RESPONSE: "PERMANENT",
@@ -45,6 +47,8 @@ export class ProviderError extends Error {
       status?: number;
       /** ms epoch; set for RATE_LIMITED. */
       retryAt?: number;
+      /** RATE_LIMITED without a Retry-After: `retryAt` is our default, not the provider's word. */
+      retryAtGuessed?: boolean;
       cause?: unknown;
     } = {},
   ) {
@@ -81,8 +85,12 @@ export function classifyStatus(
 ): ProviderError | null {
   if (status >= 200 && status < 300) return null;
   if (status === 429) {
-    const retryAt = parseRetryAfter(retryAfter, now) ?? now + defaultRetryAfterMs;
-    return new ProviderError("RATE_LIMITED", `Rate limited by the provider: ${message}`, { status, retryAt });
+    const given = parseRetryAfter(retryAfter, now);
+    return new ProviderError("RATE_LIMITED", `Rate limited by the provider: ${message}`, {
+      status,
+      retryAt: given ?? now + defaultRetryAfterMs,
+      retryAtGuessed: given === null,
+    });
   }
   if (status === 401 || status === 403) return new ProviderError("AUTH_FAILED", message, { status });
   if (status === 404) return new ProviderError("NOT_FOUND", message, { status });

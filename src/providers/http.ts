@@ -34,11 +34,18 @@ export interface HttpClientOptions {
   authorize?: (credentials: ProviderCredentials) => Record<string, string>;
   classify?: Classifier;
   timeoutMs?: number;
-  /** Attempts for transient failures and short rate limits. */
+  /** Attempts for transient failures. */
   attempts?: number;
+  /** 429s one request waits out inline before surfacing RATE_LIMITED (the job is rescheduled then). */
+  rateLimitRetries?: number;
+  /** All retries of one request end after this long (ms), whatever is left of the attempts. */
+  maxRetryTimeMs?: number;
   /** A rate limit longer than this is surfaced instead of waited for. */
   maxInlineWaitMs?: number;
-  /** Used when a 429 carries no Retry-After. */
+  /**
+   * Used when a 429 carries no Retry-After and no inline retry is left; inline, such 429s back
+   * off exponentially from 1 s instead.
+   */
   defaultRetryAfterMs?: number;
   /** Called before each pause, with the reason and when it ends. */
   onWait?: (reason: "RATE_LIMIT" | "RETRY", untilMs: number) => void;
@@ -59,12 +66,20 @@ export interface JsonRequest<S extends z.ZodType> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Backoff for the n-th (0-based) 429 without Retry-After: 1 s doubling to 30 s, with jitter. */
+export function guessedRetryAfterMs(n: number): number {
+  const base = Math.min(30_000, 1_000 * 2 ** n);
+  return Math.round(base * (0.75 + Math.random() * 0.5));
+}
+
 export class ProviderHttp {
   constructor(private readonly options: HttpClientOptions) {}
 
   async json<S extends z.ZodType>(req: JsonRequest<S>): Promise<z.infer<S> | null> {
     const attempts = this.options.attempts ?? 4;
+    const rateLimitRetries = this.options.rateLimitRetries ?? 6;
     let refreshed = false;
+    let limited = 0;
     return pRetry(
       async () => {
         try {
@@ -77,9 +92,13 @@ export class ProviderHttp {
             throw e; // retried with the new token
           }
           if (e.kind === "RATE_LIMITED") {
-            const until = e.details.retryAt ?? Date.now();
+            const until = e.details.retryAtGuessed
+              ? Date.now() + guessedRetryAfterMs(limited)
+              : (e.details.retryAt ?? Date.now());
+            limited++;
             await this.options.pacer.block(this.options.paceKey, until);
-            if (until - Date.now() > (this.options.maxInlineWaitMs ?? 30_000)) throw new AbortError(e);
+            if (limited > rateLimitRetries || until - Date.now() > (this.options.maxInlineWaitMs ?? 30_000))
+              throw new AbortError(e);
             this.options.onWait?.("RATE_LIMIT", until);
             await sleep(Math.max(0, until - Date.now()));
             throw e;
@@ -91,6 +110,7 @@ export class ProviderHttp {
       },
       {
         retries: attempts - 1,
+        maxRetryTime: this.options.maxRetryTimeMs ?? 5 * 60_000,
         minTimeout: 250,
         factor: 2,
         maxTimeout: 5_000,
@@ -150,15 +170,30 @@ export class ProviderHttp {
         { cause: e },
       );
     }
-    const text = await res.text();
+    let text: string;
+    try {
+      text = await res.text();
+    } catch (e) {
+      throw new ProviderError("INCOMPLETE_RESPONSE", "The provider's answer broke off", {
+        status: res.status,
+        cause: e,
+      });
+    }
     let body: unknown = text.length === 0 ? null : text;
+    let unreadable = false;
     if (text.length > 0 && (res.headers.get("content-type") ?? "").includes("json")) {
       try {
         body = JSON.parse(text);
       } catch {
         body = text;
+        unreadable = true;
       }
     }
+    // JSON that does not parse is an answer cut short (or mangled on the way): asking again helps.
+    if (res.ok && unreadable)
+      throw new ProviderError("INCOMPLETE_RESPONSE", "The provider's answer was cut short or unreadable", {
+        status: res.status,
+      });
     const info: HttpResponseInfo = { status: res.status, headers: res.headers, body };
     if (!res.ok) {
       const custom = this.options.classify?.(info) ?? null;
@@ -176,12 +211,12 @@ export class ProviderHttp {
     }
     const parsed = req.schema.safeParse(body);
     if (!parsed.success) {
+      // Users read this message: callsync's words and where, not the validator's report (which
+      // stays on the error's cause, for logs).
       throw new ProviderError(
         "BAD_RESPONSE",
-        `Unexpected response shape from ${url.pathname}: ${parsed.error.message}`,
-        {
-          status: res.status,
-        },
+        `The provider answered ${req.method} ${url.pathname} in a form callsync does not understand`,
+        { status: res.status, cause: parsed.error },
       );
     }
     return parsed.data;

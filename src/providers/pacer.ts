@@ -1,10 +1,22 @@
 /**
  * Pacing of requests to a provider's quota, per connected provider account, shared by every
- * callsync process that serves the same integration (Redis when configured, memory otherwise).
+ * job and every callsync process that serves the account (Redis when configured, memory
+ * otherwise).
  *
- * A quota is a list of windows (e.g. Gong: 3 per second and 10,000 per day); a request takes
- * `cost` points from each window and waits while any window is exhausted. A 429 from the
- * provider blocks the key for everybody until its Retry-After.
+ * A quota is a list of windows (e.g. Gong: 3 per second and 10,000 per day). They are kept in
+ * two ways:
+ *
+ * - **Rate windows** (a minute or shorter) become one steady pace: each request reserves the
+ *   next free send slot of the account (GCRA, a token bucket of depth 1), slots
+ *   `duration / points × headroom` apart. Fixed windows let two bursts meet at a window edge
+ *   (up to 2 × points in one second); evenly spaced slots never put more than `points` requests
+ *   in any window of `duration`, wherever the provider's window starts. The headroom (10 %)
+ *   absorbs network jitter: we space departures, the provider counts arrivals.
+ * - **Budget windows** (hours to weeks) are counters that reset (rate-limiter-flexible); a
+ *   budget that runs out means a wait of hours, which the engine turns into a rescheduled job.
+ *
+ * A 429 from the provider moves the account's next slot to its Retry-After for everybody.
+ * When Redis is unreachable, pacing falls back to this process's memory until it is back.
  */
 import type { Redis } from "ioredis";
 import type { RateLimiterAbstract } from "rate-limiter-flexible";
@@ -22,6 +34,8 @@ export interface PacerOptions {
   prefix?: string;
   /** Longest single wait the pacer does inline before giving up with `PacerWaitTooLong`. */
   maxWaitMs?: number;
+  /** Slack on the rate windows' spacing (default 1.1 = 10 % slower than the quota). */
+  headroom?: number;
   /** Called before each wait, so progress can say "waiting for the provider's rate limit until T". */
   onWait?: (key: string, untilMs: number) => void;
 }
@@ -43,11 +57,108 @@ export class PacerWaitTooLong extends Error {
   }
 }
 
+/** Windows up to this long are paced as a steady rate; longer ones are budgets. */
+const RATE_WINDOW_MAX_S = 60;
+
+/**
+ * Reserves the next send slot: KEYS = [slot, block]; ARGV = [now ms, interval ms, max wait ms].
+ * Returns the wait in ms until the reserved slot, or -(wait) when that is beyond the max
+ * wait (nothing reserved then).
+ */
+const RESERVE = `
+local now = tonumber(ARGV[1])
+local interval = tonumber(ARGV[2])
+local maxWait = tonumber(ARGV[3])
+local start = math.max(now, tonumber(redis.call('GET', KEYS[1]) or '0'), tonumber(redis.call('GET', KEYS[2]) or '0'))
+local wait = start - now
+if wait > maxWait then return -wait end
+redis.call('SET', KEYS[1], start + interval, 'PX', math.ceil(wait + interval) + 1000)
+return wait
+`;
+
+/** KEYS = [block]; ARGV = [now ms, until ms]: raises the account's block to `until`. */
+const BLOCK = `
+local now = tonumber(ARGV[1])
+local untilMs = tonumber(ARGV[2])
+local current = tonumber(redis.call('GET', KEYS[1]) or '0')
+if untilMs > current and untilMs > now then
+  redis.call('SET', KEYS[1], untilMs, 'PX', math.ceil(untilMs - now))
+end
+return 0
+`;
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** The shared send slots and blocks of every account of one provider. */
+class Slots {
+  private readonly memory = new Map<string, { next: number; blockedUntil: number }>();
+  constructor(
+    private readonly prefix: string,
+    private readonly redis: Redis | null,
+  ) {}
+
+  private local(key: string) {
+    let entry = this.memory.get(key);
+    if (!entry) {
+      entry = { next: 0, blockedUntil: 0 };
+      this.memory.set(key, entry);
+    }
+    return entry;
+  }
+
+  private usable(): Redis | null {
+    return this.redis && this.redis.status === "ready" ? this.redis : null;
+  }
+
+  /** ms to wait for the reserved slot, or a negative wait when it is beyond `maxWaitMs`. */
+  async reserve(key: string, intervalMs: number, maxWaitMs: number): Promise<number> {
+    const now = Date.now();
+    const redis = this.usable();
+    if (redis) {
+      try {
+        const keys = [`${this.prefix}:slot:${key}`, `${this.prefix}:block:${key}`];
+        return Number(await redis.eval(RESERVE, 2, ...keys, now, intervalMs, maxWaitMs));
+      } catch {
+        // Redis went away between the check and the call: pace in memory meanwhile.
+      }
+    }
+    const entry = this.local(key);
+    const start = Math.max(now, entry.next, entry.blockedUntil);
+    const wait = start - now;
+    if (wait > maxWaitMs) return -wait;
+    entry.next = start + intervalMs;
+    return wait;
+  }
+
+  async block(key: string, untilMs: number): Promise<void> {
+    const entry = this.local(key);
+    entry.blockedUntil = Math.max(entry.blockedUntil, untilMs);
+    const redis = this.usable();
+    if (redis) await redis.eval(BLOCK, 1, `${this.prefix}:block:${key}`, Date.now(), untilMs).catch(() => {});
+  }
+
+  async blockedUntil(key: string): Promise<number | null> {
+    let until = this.local(key).blockedUntil;
+    const redis = this.usable();
+    if (redis) {
+      const shared = await redis.get(`${this.prefix}:block:${key}`).catch(() => null);
+      if (shared) until = Math.max(until, Number(shared));
+    }
+    return until > Date.now() ? until : null;
+  }
+}
+
+/** Spacing of one rate window's slots: its duration over its points, slowed by the headroom. */
+export function slotIntervalMs(quota: QuotaWindow[], headroom = 1.1): number {
+  const rates = quota.filter((w) => w.duration <= RATE_WINDOW_MAX_S);
+  return Math.max(0, ...rates.map((w) => ((w.duration * 1000) / w.points) * headroom));
+}
+
 export class Pacer {
-  private readonly windows: RateLimiterAbstract[];
-  private readonly blocker: RateLimiterAbstract;
+  private readonly budgets: RateLimiterAbstract[];
+  private readonly slots: Slots;
+  /** ms between two send slots of one account (per point of cost). */
+  readonly intervalMs: number;
 
   constructor(
     readonly name: string,
@@ -55,56 +166,61 @@ export class Pacer {
     private readonly options: PacerOptions = {},
   ) {
     const prefix = `${options.prefix ?? "callsync"}:pace:${name}`;
-    const make = (points: number, duration: number, keyPrefix: string) =>
-      options.redis
-        ? new RateLimiterRedis({ storeClient: options.redis, points, duration, keyPrefix })
-        : new RateLimiterMemory({ points, duration, keyPrefix });
-    this.windows = quota.map((w, i) => make(w.points, w.duration, `${prefix}:${i}`));
-    this.blocker = make(1, 1, `${prefix}:block`);
+    const make = (points: number, duration: number, keyPrefix: string) => {
+      const memory = new RateLimiterMemory({ points, duration, keyPrefix });
+      // The memory limiter stands in while Redis is unreachable (insurance), so an outage
+      // neither stops the import nor lets it run unpaced.
+      return options.redis
+        ? new RateLimiterRedis({
+            storeClient: options.redis,
+            points,
+            duration,
+            keyPrefix,
+            insuranceLimiter: memory,
+            rejectIfRedisNotReady: true,
+          })
+        : memory;
+    };
+    this.budgets = quota
+      .map((w, i) => ({ w, i }))
+      .filter(({ w }) => w.duration > RATE_WINDOW_MAX_S)
+      .map(({ w, i }) => make(w.points, w.duration, `${prefix}:${i}`));
+    this.slots = new Slots(prefix, options.redis ?? null);
+    this.intervalMs = slotIntervalMs(quota, options.headroom);
   }
 
   /** Waits until `cost` points are available in every window for `key`, then takes them. */
   async take(key: string, cost = 1): Promise<void> {
     const maxWait = this.options.maxWaitMs ?? 5 * 60_000;
-    for (;;) {
-      const blocked = await this.blockedUntil(key);
-      if (blocked !== null) {
-        await this.wait(key, blocked, maxWait);
-        continue;
-      }
-      let waitUntil: number | null = null;
-      for (const limiter of this.windows) {
+    for (const limiter of this.budgets) {
+      for (;;) {
         try {
           await limiter.consume(key, cost);
+          break;
         } catch (e) {
           if (!(e instanceof RateLimiterRes)) throw e;
-          waitUntil = Date.now() + e.msBeforeNext;
-          break;
+          await this.wait(key, Date.now() + e.msBeforeNext, maxWait);
         }
       }
-      if (waitUntil === null) return;
-      await this.wait(key, waitUntil, maxWait);
     }
+    const wait = await this.slots.reserve(key, this.intervalMs * cost, maxWait);
+    if (wait < 0) throw new PacerWaitTooLong(Date.now() - wait);
+    await this.wait(key, Date.now() + wait, maxWait);
   }
 
   /** Everyone using `key` waits until `untilMs` (a 429's Retry-After). */
   async block(key: string, untilMs: number): Promise<void> {
-    const seconds = Math.ceil((untilMs - Date.now()) / 1000);
-    if (seconds > 0) await this.blocker.block(key, seconds);
+    if (untilMs > Date.now()) await this.slots.block(key, untilMs);
   }
 
   async blockedUntil(key: string): Promise<number | null> {
-    const res = await this.blocker.get(key);
-    // An expired block can still be in memory until its cleanup timer runs; treating it as a
-    // block of 0 ms made `take` spin on microtasks and starve that very timer (a hang).
-    if (!res || res.consumedPoints <= 1 || res.msBeforeNext <= 0) return null;
-    return Date.now() + res.msBeforeNext;
+    return this.slots.blockedUntil(key);
   }
 
   async state(key: string): Promise<QuotaState> {
     const longest = this.quota.reduce((a, b) => (b.duration > a.duration ? b : a));
-    const index = this.quota.indexOf(longest);
-    const res = await this.windows[index]?.get(key);
+    const budget = this.quota.filter((w) => w.duration > RATE_WINDOW_MAX_S).indexOf(longest);
+    const res = budget >= 0 ? await this.budgets[budget]?.get(key) : null;
     const sustainedRate = Math.min(...this.quota.map((w) => w.points / w.duration));
     return {
       remaining: res ? Math.max(0, longest.points - res.consumedPoints) : longest.points,

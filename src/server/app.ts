@@ -35,14 +35,45 @@ export interface AppOptions {
   routes?: Route[];
   /** Where /metrics reads from (the GraphQL metrics are added to it); one per app, not global. */
   metrics?: Registry;
+  /**
+   * What /ready checks beside the database, by name (e.g. Redis, the jobs' LISTEN connection);
+   * false means not ready.
+   */
+  readiness?: Record<string, () => boolean>;
 }
 
 export interface App {
   server: Server;
   url(): string;
   start(port?: number, host?: string): Promise<void>;
-  stop(): Promise<void>;
+  /**
+   * Drains: stops accepting connections, answers /ready 503, lets requests in flight finish
+   * (at most `graceMs`), ends SSE streams and closes WebSockets with 1012 (service restart:
+   * clients reconnect to another instance), then closes what is left.
+   */
+  stop(graceMs?: number): Promise<void>;
 }
+
+/** WebSocket close code "Service Restart": graphql-ws clients retry the connection. */
+export const CLOSE_SERVICE_RESTART = 1012;
+
+/** /ready gives up on a database that does not answer within this (a hung connection is not ready). */
+const READY_TIMEOUT_MS = 2_000;
+
+const withTimeout = <T>(promise: Promise<T>, ms: number): Promise<T> =>
+  new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+    promise.then(
+      (v) => {
+        clearTimeout(timer);
+        resolve(v);
+      },
+      (e: unknown) => {
+        clearTimeout(timer);
+        reject(e);
+      },
+    );
+  });
 
 type EnvelopedRoot = {
   execute: (args: ExecutionArgs) => ReturnType<NonNullable<Parameters<typeof useServer>[0]["execute"]>>;
@@ -149,11 +180,42 @@ export function buildApp(options: AppOptions): App {
   });
 
   const routes = options.routes ?? [];
+  let draining = false;
+  const inFlight = new Set<ServerResponse>();
+  const streams = new Set<ServerResponse>();
+  let settled: (() => void) | null = null;
+
+  const ready = async (): Promise<string[]> => {
+    const failing = Object.entries(options.readiness ?? {})
+      .filter(([, check]) => !check())
+      .map(([name]) => name);
+    try {
+      await withTimeout(services.prisma.$queryRaw`SELECT 1`, READY_TIMEOUT_MS);
+    } catch {
+      failing.unshift("database");
+    }
+    if (draining) failing.unshift("shutting down");
+    return failing;
+  };
+
   const server = createServer(async (req, res) => {
+    inFlight.add(res);
+    if ((req.headers.accept ?? "").includes("text/event-stream")) streams.add(res);
+    res.once("close", () => {
+      inFlight.delete(res);
+      streams.delete(res);
+      if (inFlight.size === 0) settled?.();
+    });
+    // While draining, answers ask the client to take its next request elsewhere.
+    if (draining) res.setHeader("connection", "close");
     try {
       if (req.url === "/ready") {
-        await services.prisma.$queryRaw`SELECT 1`;
-        res.writeHead(200, { "content-type": "application/json" }).end('{"status":"ready"}');
+        const failing = await ready();
+        if (failing.length === 0) res.writeHead(200, { "content-type": "application/json" }).end('{"status":"ready"}');
+        else
+          res
+            .writeHead(503, { "content-type": "application/json" })
+            .end(JSON.stringify({ status: "unavailable", failing }));
         return;
       }
       for (const route of routes) if (await route(req, res)) return;
@@ -225,14 +287,27 @@ export function buildApp(options: AppOptions): App {
         });
       });
     },
-    async stop() {
+    async stop(graceMs = config.shutdownGraceMs) {
       access.close();
+      draining = true;
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      // Subscriptions never finish by themselves: end them now, with a code that says "reconnect".
+      for (const res of streams) res.end();
+      for (const client of wss.clients) client.close(CLOSE_SERVICE_RESTART, "Server restarting; reconnect");
+      if (inFlight.size > 0)
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, graceMs);
+          settled = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+      if (inFlight.size > 0) services.log.warn({ requests: inFlight.size }, "grace period over; closing requests");
       await ws.dispose();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        for (const socket of sockets) socket.destroy();
-      });
+      for (const socket of sockets) socket.destroy();
+      await closed;
     },
   };
 }

@@ -31,6 +31,10 @@ export interface LoggedRequest {
   body: unknown;
   status: number;
   headers: Record<string, string>;
+  /** When the answer was ready (ms epoch; 0 while in flight): overlaps show two runners at once. */
+  doneAt: number;
+  /** The answer was cut off by the `truncateNext` switch. */
+  truncated?: boolean;
 }
 
 export interface QuotaRule {
@@ -43,7 +47,9 @@ export interface QuotaRule {
 export class Behaviours {
   latencyMs = 0;
   /** Statuses to answer the next requests with, one per request (e.g. [500, 503]), optionally only for one path prefix. */
-  private failures: { status: number; path?: string }[] = [];
+  private failures: { status: number; path?: string; headers?: Record<string, string> }[] = [];
+  /** Number of next successful JSON answers to cut off halfway (a truncated body, still 200). */
+  truncateNext = 0;
   /** Number of next requests to never answer (client must time out). */
   hangNext = 0;
   /** null disables quota enforcement. Cost per request comes from the simulator. */
@@ -52,16 +58,17 @@ export class Behaviours {
   sendRetryAfter = true;
   private usage = new Map<string, { windowStart: number; used: number }>();
 
-  failNext(count: number, status = 500, pathPrefix?: string): void {
-    for (let i = 0; i < count; i++) this.failures.push({ status, path: pathPrefix });
+  /** The next `count` requests (optionally only under `pathPrefix`) answer `status`, with `headers` (e.g. Retry-After). */
+  failNext(count: number, status = 500, pathPrefix?: string, headers?: Record<string, string>): void {
+    for (let i = 0; i < count; i++) this.failures.push({ status, path: pathPrefix, headers });
   }
   /** Ends an injected outage: pending failures are dropped. */
   clearFailures(): void {
     this.failures = [];
   }
-  takeFailure(path = ""): number | undefined {
+  takeFailure(path = ""): { status: number; headers?: Record<string, string> } | undefined {
     const i = this.failures.findIndex((f) => f.path === undefined || path.startsWith(f.path));
-    return i < 0 ? undefined : this.failures.splice(i, 1)[0]?.status;
+    return i < 0 ? undefined : this.failures.splice(i, 1)[0];
   }
   resetQuota(): void {
     this.usage.clear();
@@ -142,6 +149,7 @@ export function behaviourMiddleware(
       body,
       status: 0,
       headers: Object.fromEntries(Object.entries(c.req.header()).map(([k, v]) => [k.toLowerCase(), v])),
+      doneAt: 0,
     };
     log.entries.push(entry);
     if (behaviours.latencyMs > 0) await sleep(behaviours.latencyMs);
@@ -151,11 +159,22 @@ export function behaviourMiddleware(
     }
     const failure = behaviours.takeFailure(url.pathname);
     if (failure !== undefined) {
-      entry.status = failure;
-      return c.json(failureBody(failure) as object, failure as 500);
+      entry.status = failure.status;
+      entry.doneAt = Date.now();
+      for (const [k, v] of Object.entries(failure.headers ?? {})) c.header(k, v);
+      return c.json(failureBody(failure.status) as object, failure.status as 500);
     }
     await next();
     entry.status = c.res.status;
+    if (behaviours.truncateNext > 0 && c.res.ok && (c.res.headers.get("content-type") ?? "").includes("json")) {
+      behaviours.truncateNext--;
+      entry.truncated = true;
+      const text = await c.res.text();
+      const headers = new Headers(c.res.headers);
+      headers.delete("content-length");
+      c.res = new Response(text.slice(0, Math.floor(text.length / 2)), { status: c.res.status, headers });
+    }
+    entry.doneAt = Date.now();
   };
 }
 

@@ -15,6 +15,7 @@
  * taken over by another worker and resumes at that page.
  */
 import type { Db } from "../db/client.js";
+import { isDatabaseUnavailable } from "../db/errors.js";
 import { DomainError } from "../errors.js";
 import type { IntegrationEventType, PubSub } from "../events/pubsub.js";
 import type { SyncKind } from "../generated/prisma/enums.js";
@@ -26,6 +27,7 @@ import type { Logger } from "../logger.js";
 import { retentionCutoff } from "../privacy/policy.js";
 import { isProviderError, ProviderError } from "../providers/errors.js";
 import type { CallProviderClient, ProviderUser } from "../providers/types.js";
+import { LeaseLost, UserLease } from "./lease.js";
 import { recordSkipped } from "./skipped.js";
 import { type StoreTarget, storeCalls } from "./store.js";
 
@@ -37,6 +39,10 @@ export interface JobQueue {
   /** Starts the recurring sync on the integration's grid (src/jobs/schedule.ts); returns its first run. */
   schedule(integration: { id: string } & SyncSchedule): Promise<Date>;
   unschedule(integrationId: string): Promise<void>;
+  /** Of these user statuses, those with an import job waiting or running (not a finished one). */
+  queuedImports(statusIds: string[]): Promise<Set<string>>;
+  /** Whether a user listing of this run is waiting or running. */
+  queuedRunUsers(runId: string): Promise<boolean>;
 }
 
 export interface EngineSettings {
@@ -54,6 +60,13 @@ export interface EngineSettings {
   maxAttempts: number;
   /** First retry delay for transient failures; doubles per attempt. */
   retryDelayMs: number;
+  /**
+   * Lease of a user import (the job lock lifetime): renewed by the runner every third of it; a
+   * wait longer than this reschedules the job instead of holding the worker.
+   */
+  leaseMs: number;
+  /** A user still rate-limited this long after its import started fails (retryable) instead of waiting on. */
+  rateLimitGiveUpMs: number;
 }
 
 export const DEFAULT_ENGINE_SETTINGS: EngineSettings = {
@@ -63,6 +76,8 @@ export const DEFAULT_ENGINE_SETTINGS: EngineSettings = {
   transcriptWindowMs: 72 * 3_600_000,
   maxAttempts: 4,
   retryDelayMs: 5_000,
+  leaseMs: 60_000,
+  rateLimitGiveUpMs: 24 * 3_600_000,
 };
 
 export interface EngineDeps {
@@ -85,6 +100,7 @@ interface Checkpoint {
 }
 
 const TERMINAL = ["COMPLETED", "FAILED", "SKIPPED"] as const;
+const OPEN = ["PENDING", "IN_PROGRESS"] as const;
 
 export class SyncEngine {
   readonly settings: EngineSettings;
@@ -121,8 +137,11 @@ export class SyncEngine {
         data: { workspaceId: integration.workspaceId, integrationId, kind, windowFrom, windowTo: now, triggeredById },
       });
     } catch (e) {
-      if ((e as { code?: string }).code === "P2002") throw new DomainError("SYNC_IN_PROGRESS");
-      throw e;
+      if ((e as { code?: string }).code !== "P2002") throw e;
+      // The running run may be one whose workers died: set it going again (or close it), so
+      // "sync now" is never blocked by a run nobody works on.
+      await this.recover(integrationId);
+      throw new DomainError("SYNC_IN_PROGRESS");
     }
     await this.deps.queue.runUsers(run.id);
     await this.publishIntegration(integrationId, "SYNC_STARTED");
@@ -206,6 +225,8 @@ export class SyncEngine {
                   ? `No workspace user has the email ${u.email.toLowerCase()}`
                   : "The provider user has no email address",
               finishedAt: match ? null : new Date(),
+              // Its import job is queued below; recovery leaves it alone until this passes.
+              leaseUntil: match ? new Date(Date.now() + this.settings.leaseMs) : null,
             },
           });
         }
@@ -221,19 +242,52 @@ export class SyncEngine {
 
   /**
    * Job import-user: imports one provider user's calls in the run's window, page by page,
-   * saving the checkpoint after each page. `heartbeat` keeps the job's lock alive.
+   * saving the checkpoint after each page. Runs only while it holds the user's lease (see
+   * lease.ts); `heartbeat` keeps the job's lock alive alongside.
    */
   async importUser(statusId: string, heartbeat: () => Promise<void> = async () => {}): Promise<void> {
-    const status = await this.prisma.syncUserStatus.findUnique({
+    const lease = new UserLease(this.prisma, statusId, this.settings.leaseMs, this.deps.log);
+    if (!(await lease.claim())) {
+      // Finished, or another runner holds it: that one may have died just now, so come back
+      // when its lease runs out rather than leave the user to the recovery sweep.
+      const held = await this.prisma.syncUserStatus.findUnique({
+        where: { id: statusId },
+        select: { state: true, leaseUntil: true },
+      });
+      if (held?.leaseUntil && (held.state === "PENDING" || held.state === "IN_PROGRESS"))
+        await this.deps.queue.importUser(statusId, new Date(held.leaseUntil.getTime() + 250));
+      return;
+    }
+    lease.keepAlive(heartbeat);
+    try {
+      await this.runImport(lease);
+    } catch (e) {
+      if (e instanceof LeaseLost) return;
+      // The database is away: nothing is recorded against the user; its lease runs out and a
+      // live worker takes it over from the checkpoint (recover()).
+      if (isDatabaseUnavailable(e)) throw e;
+      await this.handleImportError(lease, e).catch((err: unknown) => {
+        if (!(err instanceof LeaseLost)) throw err;
+      });
+    } finally {
+      lease.stop();
+    }
+  }
+
+  private async runImport(lease: UserLease): Promise<void> {
+    const { statusId } = lease;
+    const status = await this.prisma.syncUserStatus.findUniqueOrThrow({
       where: { id: statusId },
       include: { run: { include: { integration: true } }, providerUser: true },
     });
-    if (!status || status.state === "COMPLETED" || status.state === "FAILED" || status.state === "SKIPPED") return;
     const { run, providerUser } = status;
     const integration = run.integration;
-    if (run.status !== "RUNNING") return;
+    if (run.status !== "RUNNING") {
+      await this.release(lease, null);
+      return;
+    }
     if (integration.status !== "CONNECTED") {
-      await this.failUser(statusId, new ProviderError("AUTH_FAILED", "The integration needs reconnecting"));
+      await this.failUser(statusId, new ProviderError("AUTH_FAILED", "The integration needs reconnecting"), lease);
       return;
     }
     const checkpoint = (status.checkpoint as Checkpoint | null) ?? {
@@ -256,20 +310,25 @@ export class SyncEngine {
       (await this.prisma.workspace.findUniqueOrThrow({ where: { id: run.workspaceId } })).retentionDays,
     );
     if (cutoff && !status.checkpoint) checkpoint.windowFrom = Math.max(checkpoint.windowFrom, cutoff.getTime());
-    await this.prisma.syncUserStatus.update({
-      where: { id: statusId },
-      data: {
-        state: "IN_PROGRESS",
-        startedAt: status.startedAt ?? new Date(),
-        checkpoint: { ...checkpoint },
-        waitingUntil: null,
-      },
-    });
+    const mine = { id: statusId, leaseOwner: lease.owner, run: { is: { status: "RUNNING" as const } } };
+    lease.lost(
+      (
+        await this.prisma.syncUserStatus.updateMany({
+          where: mine,
+          data: {
+            state: "IN_PROGRESS",
+            startedAt: status.startedAt ?? new Date(),
+            checkpoint: { ...checkpoint },
+            waitingUntil: null,
+          },
+        })
+      ).count,
+    );
     await this.publishProgress(integration.id, run.id, statusId);
 
     const client = await this.client(integration.id, async (reason, until) => {
-      if (reason !== "RATE_LIMIT") return;
-      await this.prisma.syncUserStatus.update({ where: { id: statusId }, data: { waitingUntil: new Date(until) } });
+      if (reason !== "RATE_LIMIT" || !lease.held) return;
+      await this.prisma.syncUserStatus.updateMany({ where: mine, data: { waitingUntil: new Date(until) } });
       await this.publishProgress(integration.id, run.id, statusId);
     });
     const target = await this.storeTarget(integration);
@@ -281,115 +340,156 @@ export class SyncEngine {
       active: providerUser.active,
     };
     let cursor = checkpoint.cursor;
-    try {
-      for (;;) {
-        const page = await client.listCallsPage(
-          user,
-          { fromMs: Math.max(checkpoint.windowFrom, EPOCH_FLOOR), toMs: checkpoint.windowTo },
-          cursor,
+    for (;;) {
+      lease.assertHeld();
+      const page = await client.listCallsPage(
+        user,
+        { fromMs: Math.max(checkpoint.windowFrom, EPOCH_FLOOR), toMs: checkpoint.windowTo },
+        cursor,
+      );
+      const nextCursor = page.nextCursor;
+      lease.assertHeld();
+      // The checkpoint commits with the page's calls, and only while this runner holds the
+      // user: a runner that lost its lease mid-page rolls the page back instead of writing it.
+      // Skipped records commit with them too, so a runner taken over never re-counts them.
+      await storeCalls(this.prisma, target, page.calls, async (tx, stored) => {
+        const skipped = await recordSkipped(
+          tx,
+          {
+            workspaceId: integration.workspaceId,
+            integrationId: integration.id,
+            runId: run.id,
+            userStatusId: statusId,
+          },
+          [...(page.skipped ?? []), ...stored.skipped],
         );
-        const nextCursor = page.nextCursor;
-        // The checkpoint commits with the page's calls and skipped records: a worker killed after
-        // this never re-counts them.
-        await storeCalls(this.prisma, target, page.calls, async (tx, stored) => {
-          const skipped = await recordSkipped(
-            tx,
-            {
-              workspaceId: integration.workspaceId,
-              integrationId: integration.id,
-              runId: run.id,
-              userStatusId: statusId,
-            },
-            [...(page.skipped ?? []), ...stored.skipped],
-          );
-          await tx.syncUserStatus.update({
-            where: { id: statusId },
-            data: {
-              callsImported: { increment: stored.created },
-              callsUpdated: { increment: stored.updated },
-              callsUnchanged: { increment: stored.unchanged },
-              callsSkipped: { increment: skipped },
-              callsTotal: page.total ?? undefined,
-              pagesDone: { increment: 1 },
-              checkpoint: { ...checkpoint, cursor: nextCursor },
-              waitingUntil: null,
-            },
-          });
+        const written = await tx.syncUserStatus.updateMany({
+          where: mine,
+          data: {
+            callsImported: { increment: stored.created },
+            callsUpdated: { increment: stored.updated },
+            callsUnchanged: { increment: stored.unchanged },
+            callsSkipped: { increment: skipped },
+            callsTotal: page.total ?? undefined,
+            pagesDone: { increment: 1 },
+            checkpoint: { ...checkpoint, cursor: nextCursor },
+            waitingUntil: null,
+            leaseUntil: lease.until(),
+          },
         });
-        cursor = nextCursor;
-        await this.publishProgress(integration.id, run.id, statusId);
-        await heartbeat();
-        if (cursor === null) break;
-        if (this.stopping) {
-          // Shutting down: hand the rest of this user to the next worker, which resumes at the checkpoint.
-          await this.deps.queue.importUser(statusId);
-          return;
-        }
+        lease.lost(written.count);
+      });
+      cursor = nextCursor;
+      await this.publishProgress(integration.id, run.id, statusId);
+      if (cursor === null) break;
+      if (this.stopping) {
+        // Shutting down: hand the rest of this user to the next worker, which resumes at the checkpoint.
+        await this.release(lease, null);
+        await this.deps.queue.importUser(statusId);
+        return;
       }
-    } catch (e) {
-      await this.handleImportError(statusId, e);
-      return;
     }
-    await this.prisma.$transaction([
-      this.prisma.syncUserStatus.update({
-        where: { id: statusId },
-        data: { state: "COMPLETED", finishedAt: new Date(), waitingUntil: null, errorCode: null, errorMessage: null },
-      }),
-      this.prisma.providerUser.update({
+    await this.prisma.$transaction(async (tx) => {
+      const done = await tx.syncUserStatus.updateMany({
+        where: { ...mine, state: "IN_PROGRESS" },
+        data: {
+          state: "COMPLETED",
+          finishedAt: new Date(),
+          waitingUntil: null,
+          errorCode: null,
+          errorMessage: null,
+          leaseOwner: null,
+          leaseUntil: null,
+        },
+      });
+      lease.lost(done.count);
+      await tx.providerUser.update({
         where: { id: providerUser.id },
         data: { syncedThrough: new Date(checkpoint.windowTo) },
-      }),
-    ]);
+      });
+    });
+    lease.stop();
     await this.publishProgress(integration.id, run.id, statusId);
     await this.finishRunIfDone(run.id);
   }
 
-  private async handleImportError(statusId: string, e: unknown): Promise<void> {
-    const status = await this.prisma.syncUserStatus.update({
+  /** Gives the user up for the next job, due at `at` (null = now); the recovery deadline follows it. */
+  private async release(lease: UserLease, at: Date | null, data: Record<string, unknown> = {}): Promise<void> {
+    const due = at?.getTime() ?? Date.now();
+    const released = await this.prisma.syncUserStatus.updateMany({
+      where: { id: lease.statusId, leaseOwner: lease.owner },
+      data: { ...data, leaseOwner: null, leaseUntil: new Date(due + lease.lifetimeMs) },
+    });
+    lease.stop();
+    lease.lost(released.count);
+  }
+
+  private async handleImportError(lease: UserLease, e: unknown): Promise<void> {
+    const { statusId } = lease;
+    const status = await this.prisma.syncUserStatus.findUniqueOrThrow({
       where: { id: statusId },
-      data: { attempts: { increment: 1 } },
       include: { run: true },
     });
+    if (status.leaseOwner !== lease.owner) return;
     const err = isProviderError(e) ? e : null;
     this.deps.log.warn({ statusId, code: err?.code, err: err ? undefined : e }, "user import failed");
     if (err?.kind === "RECONNECT_NEEDED") {
       await this.markReconnectNeeded(status.run.integrationId, err);
       return;
     }
-    const retryable = err ? err.retryable : false;
-    if (retryable && status.attempts < this.settings.maxAttempts) {
-      const at =
-        err?.kind === "RATE_LIMITED" && err.details.retryAt
-          ? new Date(err.details.retryAt)
-          : new Date(Date.now() + this.settings.retryDelayMs * 2 ** (status.attempts - 1));
-      await this.prisma.syncUserStatus.update({
-        where: { id: statusId },
-        data: {
-          waitingUntil: err?.kind === "RATE_LIMITED" ? at : null,
-          errorCode: err?.code ?? null,
-          errorMessage: err?.message ?? null,
-        },
+    // A rate limit is a wait, not a failure: the job comes back when the provider said, without
+    // spending an attempt, until the import has been rate-limited for longer than is reasonable.
+    if (err?.kind === "RATE_LIMITED") {
+      const startedAt = status.startedAt?.getTime() ?? Date.now();
+      if (Date.now() - startedAt < this.settings.rateLimitGiveUpMs) {
+        const at = new Date(Math.max(Date.now(), err.details.retryAt ?? Date.now() + this.settings.retryDelayMs));
+        await this.release(lease, at, { waitingUntil: at, errorCode: err.code, errorMessage: err.message });
+        await this.deps.queue.importUser(statusId, at);
+        await this.publishProgress(status.run.integrationId, status.runId, statusId);
+        return;
+      }
+    }
+    // Transient provider failures and our own unexpected ones (a query cut off, a timeout) are
+    // retried with backoff, a bounded number of times; permanent ones fail at once.
+    const attempts = status.attempts + 1;
+    const retryable = err ? err.retryable && err.kind !== "RATE_LIMITED" : true;
+    if (retryable && attempts < this.settings.maxAttempts) {
+      const at = new Date(Date.now() + this.settings.retryDelayMs * 2 ** (attempts - 1));
+      await this.release(lease, at, {
+        attempts,
+        waitingUntil: null,
+        errorCode: err?.code ?? null,
+        errorMessage: err?.message ?? null,
       });
       await this.deps.queue.importUser(statusId, at);
       await this.publishProgress(status.run.integrationId, status.runId, statusId);
       return;
     }
-    await this.failUser(statusId, e);
+    await this.failUser(statusId, e, lease, attempts);
   }
 
-  private async failUser(statusId: string, e: unknown): Promise<void> {
+  /** Fails an open user (never a finished one); with a lease, only while it holds the user. */
+  private async failUser(statusId: string, e: unknown, lease?: UserLease, attempts?: number): Promise<void> {
     const err = isProviderError(e) ? e : null;
-    const status = await this.prisma.syncUserStatus.update({
-      where: { id: statusId },
+    const failed = await this.prisma.syncUserStatus.updateMany({
+      where: { id: statusId, state: { in: [...OPEN] }, ...(lease ? { leaseOwner: lease.owner } : {}) },
       data: {
         state: "FAILED",
         finishedAt: new Date(),
         waitingUntil: null,
+        leaseOwner: null,
+        leaseUntil: null,
+        ...(attempts !== undefined ? { attempts } : {}),
         errorCode: err?.code ?? "INTERNAL_ERROR",
         errorMessage: err?.message ?? "Unexpected error while importing; retry, and contact support if it persists",
         // Auth failures are worth retrying after reconnecting; permanent provider errors are not.
         retryable: err ? err.kind !== "PERMANENT" : true,
       },
+    });
+    lease?.stop();
+    if (failed.count === 0) return;
+    const status = await this.prisma.syncUserStatus.findUniqueOrThrow({
+      where: { id: statusId },
       include: { run: true },
     });
     await this.publishProgress(status.run.integrationId, status.runId, statusId);
@@ -428,8 +528,8 @@ export class SyncEngine {
 
   private async failRun(runId: string, e: unknown): Promise<void> {
     const err = isProviderError(e) ? e : null;
-    const run = await this.prisma.syncRun.update({
-      where: { id: runId },
+    const closed = await this.prisma.syncRun.updateMany({
+      where: { id: runId, status: "RUNNING" },
       data: {
         status: "FAILED",
         activeSlot: null,
@@ -437,6 +537,8 @@ export class SyncEngine {
         error: err ? `${err.code}: ${err.message}` : "Unexpected error",
       },
     });
+    if (closed.count === 0) return;
+    const run = await this.prisma.syncRun.findUniqueOrThrow({ where: { id: runId } });
     if (err?.kind === "RECONNECT_NEEDED") await this.markReconnectNeeded(run.integrationId, err);
     else
       await this.prisma.integration.update({
@@ -449,17 +551,69 @@ export class SyncEngine {
 
   /** Revoked credentials: the integration waits for a reconnect, its schedule paused, its users failed. */
   async markReconnectNeeded(integrationId: string, err: ProviderError): Promise<void> {
-    await this.prisma.integration.update({
-      where: { id: integrationId },
+    // Only a connected integration needs reconnecting: one disconnected meanwhile stays so.
+    const changed = await this.prisma.integration.updateMany({
+      where: { id: integrationId, status: "CONNECTED" },
       data: { status: "RECONNECT_NEEDED", errorCode: "AUTH_FAILED", errorMessage: err.message, nextSyncAt: null },
     });
-    await this.deps.queue.unschedule(integrationId);
+    if (changed.count > 0) await this.deps.queue.unschedule(integrationId);
     const open = await this.prisma.syncUserStatus.findMany({
       where: { run: { integrationId, status: "RUNNING" }, state: { in: ["PENDING", "IN_PROGRESS"] } },
       select: { id: true },
     });
     for (const s of open) await this.failUser(s.id, new ProviderError("AUTH_FAILED", err.message));
-    await this.publishIntegration(integrationId, "STATUS_CHANGED");
+    if (changed.count > 0) await this.publishIntegration(integrationId, "STATUS_CHANGED");
+  }
+
+  /**
+   * Sets going again what nobody works on (every live worker calls this now and then, and
+   * `startRun` when a run blocks a new one): open users of running runs whose lease deadline
+   * passed with no import job waiting or locked (their worker died, their job failed while the
+   * database was away, a job was lost) are queued again and resume at their checkpoint; a
+   * run whose user listing never ran is listed again; a run whose users are all finished is
+   * closed. Concurrent sweeps queue a user once: each reserves it with a conditional update.
+   * Returns how many users and runs were set going.
+   */
+  async recover(integrationId?: string): Promise<number> {
+    const now = Date.now();
+    // A locked job (running, or dead and about to be taken over by Agenda) counts as queued, so
+    // the lease itself is the deadline; a run gets a lifetime to list its users.
+    const stale = { OR: [{ leaseUntil: null }, { leaseUntil: { lt: new Date(now) } }] };
+    const deadline = new Date(now - this.settings.leaseMs);
+    const inScope = { status: "RUNNING" as const, ...(integrationId ? { integrationId } : {}) };
+    let revived = 0;
+    const users = await this.prisma.syncUserStatus.findMany({
+      where: { state: { in: [...OPEN] }, run: { is: inScope }, ...stale },
+      select: { id: true },
+      take: 500,
+    });
+    const queued = await this.deps.queue.queuedImports(users.map((u) => u.id));
+    for (const { id } of users) {
+      if (queued.has(id)) continue;
+      const reserved = await this.prisma.syncUserStatus.updateMany({
+        where: { id, state: { in: [...OPEN] }, ...stale },
+        data: { leaseOwner: null, leaseUntil: new Date(now + this.settings.leaseMs) },
+      });
+      if (reserved.count === 0) continue;
+      this.deps.log.warn({ statusId: id }, "user import had no live runner; queued again");
+      await this.deps.queue.importUser(id);
+      revived++;
+    }
+    const runs = await this.prisma.syncRun.findMany({
+      where: { ...inScope, startedAt: { lt: deadline } },
+      select: { id: true, _count: { select: { users: true } } },
+    });
+    for (const run of runs) {
+      if (run._count.users > 0) {
+        await this.finishRunIfDone(run.id);
+        continue;
+      }
+      if (await this.deps.queue.queuedRunUsers(run.id)) continue;
+      this.deps.log.warn({ runId: run.id }, "run had no user listing in progress; listing again");
+      await this.deps.queue.runUsers(run.id);
+      revived++;
+    }
+    return revived;
   }
 
   /** Re-runs one failed user inside its run; the others are left as they are. */
@@ -471,13 +625,9 @@ export class SyncEngine {
     if (status.state !== "FAILED") throw new DomainError("CONFLICT", "Only a failed user can be retried.");
     if (status.run.integration.status !== "CONNECTED") throw new DomainError("NOT_CONNECTED");
     try {
-      await this.prisma.$transaction([
-        this.prisma.syncRun.update({
-          where: { id: status.runId },
-          data: { status: "RUNNING", activeSlot: true, finishedAt: null },
-        }),
-        this.prisma.syncUserStatus.update({
-          where: { id: statusId },
+      await this.prisma.$transaction(async (tx) => {
+        const reopened = await tx.syncUserStatus.updateMany({
+          where: { id: statusId, state: "FAILED" },
           data: {
             state: "PENDING",
             attempts: 0,
@@ -486,9 +636,16 @@ export class SyncEngine {
             retryable: null,
             finishedAt: null,
             waitingUntil: null,
+            leaseOwner: null,
+            leaseUntil: new Date(Date.now() + this.settings.leaseMs),
           },
-        }),
-      ]);
+        });
+        if (reopened.count === 0) throw new DomainError("CONFLICT", "Only a failed user can be retried.");
+        await tx.syncRun.update({
+          where: { id: status.runId },
+          data: { status: "RUNNING", activeSlot: true, finishedAt: null },
+        });
+      });
     } catch (e) {
       if ((e as { code?: string }).code === "P2002") throw new DomainError("SYNC_IN_PROGRESS");
       throw e;
@@ -590,6 +747,8 @@ export class SyncEngine {
       session,
       paceKey: `${integration.provider}:${integration.connectedAccountId ?? integrationId}`,
       includePrivate: integration.privateCalls !== "SKIP",
+      // A wait longer than the lease frees the worker: the job is rescheduled for then instead.
+      maxInlineWaitMs: Math.min(30_000, this.settings.leaseMs),
       onWait: onWait ? (reason, until) => void onWait(reason, until).catch(() => {}) : undefined,
     });
   }

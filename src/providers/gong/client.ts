@@ -20,7 +20,7 @@
 import { z } from "zod";
 import { ProviderError } from "../errors.js";
 import { type Classifier, describeBody, type HttpResponseInfo, ProviderHttp } from "../http.js";
-import { Pacer, type PacerOptions, type QuotaWindow } from "../pacer.js";
+import { Pacer, type PacerOptions, type QuotaWindow, slotIntervalMs } from "../pacer.js";
 import type {
   CallPage,
   CallProviderClient,
@@ -53,13 +53,10 @@ export const GONG_QUOTA: QuotaWindow[] = [
 export const GONG_BATCH_SIZE = 100;
 
 /**
- * Spacing between two requests of one client: Gong's 3 per second plus 10 %. The shared Pacer
- * enforces the quota in windows that start when we send, while Gong's start when a request
- * arrives; pacing at exactly 3 per window therefore lands a 4th request in Gong's previous
- * window now and then (observed against the simulator). Spacing requests ≥ 1/3 s apart
- * (with headroom for network jitter) keeps every 1-second window at ≤ 3 arrivals.
+ * Spacing of two requests of one Gong account, across all its jobs and processes: Gong's 3 per
+ * second plus 10 % (the shared Pacer's slots; see pacer.ts for why spacing, not windows).
  */
-export const GONG_MIN_INTERVAL_MS = Math.ceil((1000 / 3) * 1.1);
+export const GONG_MIN_INTERVAL_MS = slotIntervalMs(GONG_QUOTA);
 
 export function createGongPacer(options: PacerOptions & { quota?: QuotaWindow[] } = {}): Pacer {
   const { quota, ...rest } = options;
@@ -163,33 +160,10 @@ export interface GongClientOptions {
   maxInlineWaitMs?: number;
   onWait?: (reason: "RATE_LIMIT" | "RETRY", untilMs: number) => void;
   fetch?: typeof fetch;
-  /** Minimum ms between two requests of this client (default GONG_MIN_INTERVAL_MS; 0 = off). */
-  minIntervalMs?: number;
 }
 
 /** Access tokens closer than this to their expiry are refreshed before use. */
 const REFRESH_AHEAD_MS = 60_000;
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** The shared pacer, preceded by this client's own spacing of requests (see GONG_MIN_INTERVAL_MS). */
-function spaced(pacer: Pacer, intervalMs: number): Pacer {
-  if (intervalMs <= 0) return pacer;
-  let nextAt = 0;
-  return new Proxy(pacer, {
-    get(target, prop) {
-      if (prop === "take")
-        return async (key: string, cost?: number) => {
-          const at = Math.max(Date.now(), nextAt);
-          nextAt = at + intervalMs;
-          if (at > Date.now()) await sleep(at - Date.now());
-          await target.take(key, cost);
-        };
-      const value: unknown = Reflect.get(target, prop, target);
-      return typeof value === "function" ? value.bind(target) : value;
-    },
-  });
-}
 
 function authorize(credentials: ProviderCredentials): Record<string, string> {
   if (credentials.kind === "oauth") return { authorization: `Bearer ${credentials.accessToken}` };
@@ -207,7 +181,7 @@ function chunks<T>(items: T[], size: number): T[][] {
 
 export function createGongClient(options: GongClientOptions): CallProviderClient {
   const http = new ProviderHttp({
-    pacer: spaced(options.pacer, options.minIntervalMs ?? GONG_MIN_INTERVAL_MS),
+    pacer: options.pacer,
     paceKey: options.paceKey,
     session: options.session,
     authorize,

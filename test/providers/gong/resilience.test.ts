@@ -62,7 +62,6 @@ describe("Gong: rate limits", () => {
     const client = h.newClient({
       pacer: createGongPacer({ prefix: `t${Date.now()}` }),
       paceKey: "paced",
-      minIntervalMs: GONG_MIN_INTERVAL_MS,
     });
     const started = Date.now();
     for (let i = 0; i < 7; i++) await client.verify();

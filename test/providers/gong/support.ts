@@ -114,7 +114,7 @@ export async function harness(
   const paceKey = `acct-${++paceKeys}`;
   const pacer = new Pacer("gong-test", [{ points: 1_000, duration: 1 }], { maxWaitMs: 5_000 });
   const newClient = (overrides: Partial<GongClientOptions> = {}) =>
-    createGongClient({ session, pacer, paceKey, timeoutMs: 2_000, minIntervalMs: 0, ...clientOptions, ...overrides });
+    createGongClient({ session, pacer, paceKey, timeoutMs: 2_000, ...clientOptions, ...overrides });
   sim.log.clear();
   return { sim, flow, session, client: newClient(), newClient, close: () => sim.close() };
 }

@@ -1,0 +1,121 @@
+/**
+ * Pacing across workers: a 3,000-call Gong backfill (10 users × 300 calls) with one API and two
+ * worker runtimes (separate pacers and Redis connections, as separate processes have) while the
+ * simulator enforces Gong's 3 requests/s. Printed: wall time against the quota's lower bound
+ * (requests ÷ 3/s), the share of 429s, provider requests per 100 calls.
+ *
+ * BENCH_GONG_PAGE_SIZE (default 25) sizes the pages: Gong's own is 100 (≈ 60 requests in all);
+ * smaller pages make more requests, and so a finer 429 share, for a longer run.
+ */
+import { randomInt } from "node:crypto";
+import { mintToken } from "../src/auth/tokens.js";
+import { loadConfig } from "../src/config.js";
+import { openRuntime, type Runtime } from "../src/runtime.js";
+import { seedDemo } from "../src/seed/demo.js";
+import { generateGongDataset } from "../src/simulators/gong/dataset.js";
+import { GONG_SIM_QUOTA, startGongSimulator } from "../src/simulators/gong/server.js";
+import { defaultScenario } from "../src/simulators/scenario.js";
+import { benchDatabase } from "./support.js";
+
+const DAY = 86_400_000;
+const REDIS_URL = process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379";
+
+async function gql(url: string, token: string, query: string, variables: Record<string, unknown> = {}) {
+  const res = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await res.json()) as { data?: Record<string, Record<string, unknown>>; errors?: unknown };
+  if (body.errors) throw new Error(JSON.stringify(body.errors));
+  return body.data!;
+}
+
+export async function benchBackfillWorkers(): Promise<void> {
+  const pageSize = Number(process.env.BENCH_GONG_PAGE_SIZE ?? 25);
+  const users = Array.from({ length: 10 }, (_, i) => ({
+    email: `seller${i + 1}@acme.test`,
+    firstName: `Seller${i + 1}`,
+    lastName: "Bench",
+  }));
+  const scenario = defaultScenario({
+    // Its own Gong account id, so the shared pacer keys in Redis are this run's alone.
+    seed: randomInt(1, 2 ** 31),
+    users: [...users, { email: "nobody@elsewhere.test", firstName: "No", lastName: "Body" }],
+    callsPerUser: 300,
+    fromMs: Date.now() - 300 * DAY,
+    toMs: Date.now() - 2 * DAY,
+    segmentsPerCall: 4,
+  });
+  const gong = await startGongSimulator({
+    dataset: generateGongDataset(scenario),
+    quota: true,
+    switches: { pageSize },
+  });
+  const database = await benchDatabase();
+  const env = {
+    NODE_ENV: "test",
+    DATABASE_URL: database.url,
+    REDIS_URL,
+    LOG_LEVEL: "silent",
+    JOB_PROCESS_EVERY_MS: "200",
+    WORKER_IN_PROCESS: "false",
+    GONG_CLIENT_ID: gong.clientId,
+    GONG_CLIENT_SECRET: gong.clientSecret,
+    GONG_AUTHORIZE_URL: `${gong.url}/oauth2/authorize`,
+    GONG_TOKEN_URL: `${gong.url}/oauth2/generate-customer-token`,
+  };
+  const runtimes: Runtime[] = [];
+  try {
+    const api = await openRuntime(loadConfig({ ...env, PORT: "0" }), { role: "serve", port: 0 });
+    runtimes.push(api);
+    for (const name of ["bench-worker-1", "bench-worker-2"])
+      runtimes.push(await openRuntime(loadConfig({ ...env, WORKER_NAME: name }), { role: "worker" }));
+    const url = api.app!.url();
+    const demo = await seedDemo(api.db.prisma, { scenario });
+    const token = await mintToken(api.config.jwt, { userId: demo.adminId, workspaceId: demo.workspaceId });
+    const connect = await gql(
+      url,
+      token,
+      `mutation { connectIntegration(provider: GONG) { authorizationUrl integration { id } } }`,
+    );
+    const { authorizationUrl, integration } = connect.connectIntegration as {
+      authorizationUrl: string;
+      integration: { id: string };
+    };
+    const callback = (await fetch(authorizationUrl, { redirect: "manual" })).headers.get("location")!;
+    await fetch(callback, { redirect: "manual" });
+    await gql(url, token, `mutation($id: ID!) { chooseBackfill(integrationId: $id, period: ALL_TIME) { id } }`, {
+      id: integration.id,
+    });
+    gong.log.clear();
+    const t0 = performance.now();
+    const started = await gql(url, token, `mutation($id: ID!) { startSync(integrationId: $id) { id } }`, {
+      id: integration.id,
+    });
+    const runId = Buffer.from(String(started.startSync!.id), "base64").toString().split(":")[1]!;
+    for (;;) {
+      const run = await api.db.prisma.syncRun.findUniqueOrThrow({ where: { id: runId } });
+      if (run.status !== "RUNNING") break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const seconds = (performance.now() - t0) / 1000;
+    const calls = await api.db.prisma.call.count();
+    const requests = gong.log.count();
+    const limited = gong.log.count((r) => r.status === 429);
+    const rate = GONG_SIM_QUOTA[0]!.points / GONG_SIM_QUOTA[0]!.duration;
+    const bound = (requests - limited) / rate;
+    console.log(`\n## Pacing across processes: 3,000-call Gong backfill, two workers, quota ${rate} req/s enforced\n`);
+    console.log(
+      "| calls stored | page size | seconds | quota bound (s) | seconds / bound | provider requests | 429s | 429 share | requests / 100 calls |",
+    );
+    console.log("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+    console.log(
+      `| ${calls} | ${pageSize} | ${seconds.toFixed(1)} | ${bound.toFixed(1)} | ${(seconds / bound).toFixed(2)} | ${requests} | ${limited} | ${((limited / requests) * 100).toFixed(2)} % | ${((requests / calls) * 100).toFixed(1)} |`,
+    );
+  } finally {
+    for (const r of runtimes.reverse()) await r.close();
+    await gong.close();
+    await database.drop();
+  }
+}
