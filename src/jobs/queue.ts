@@ -8,6 +8,7 @@
  * - sync:scheduled   {integrationId, dueAt}  the recurring sync (one per integration, by a unique
  *                                   index), on its integration's grid (schedule.ts)
  * - jobs:cleanup      {}               deletes finished one-off jobs after their retention (cleanup.ts)
+ * - privacy:retention {}               daily: calls older than their workspace's retention window lose their content
  *
  * A job whose worker died is unlocked after its lock lifetime and taken by another worker;
  * long jobs touch their lock after every page so a live one is never taken over.
@@ -32,6 +33,7 @@ export const JOB = {
   transcripts: "sync:transcripts",
   scheduled: "sync:scheduled",
   cleanup: "jobs:cleanup",
+  retention: "privacy:retention",
 } as const;
 
 export interface JobsOptions {
@@ -235,11 +237,21 @@ async function createJobsLocked(options: JobsOptions): Promise<Jobs> {
         }),
         { concurrency: 1, lockLimit: 1 },
       );
+      agenda.define(
+        JOB.retention,
+        guarded(JOB.retention, async () => {
+          const purged = await engine.applyRetention();
+          if (purged > 0) options.log.info({ purged }, "calls past their retention window purged");
+        }),
+        { concurrency: 1, lockLimit: 1 },
+      );
       wakeOnComplete(agenda, channel);
       await agenda.start();
       // One clean-up job for all workers (a single job, upserted by name); a first start runs it
       // at once, later starts keep its next run.
       await agenda.every(options.retention.everyMs, JOB.cleanup);
+      // One retention job for all workers, daily (a first start runs it at once).
+      await agenda.every("1 day", JOB.retention);
       working = true;
       // Any live worker finishes what dead ones left: users without a runner, runs never listed.
       recovery = setInterval(() => {

@@ -25,6 +25,7 @@ import type { ProviderRegistry } from "../integrations/providers.js";
 import { nextScheduledRun, type SyncSchedule } from "../jobs/schedule.js";
 import type { Logger } from "../logger.js";
 import { retentionCutoff } from "../privacy/policy.js";
+import { applyRetentionEverywhere } from "../privacy/settings.js";
 import { isProviderError, ProviderError } from "../providers/errors.js";
 import type { CallProviderClient, ProviderUser } from "../providers/types.js";
 import { LeaseLost, UserLease } from "./lease.js";
@@ -699,6 +700,11 @@ export class SyncEngine {
         return;
       }
     }
+  }
+
+  /** Job privacy:retention: every workspace's calls past its retention window lose their content. */
+  applyRetention(now = Date.now()): Promise<number> {
+    return applyRetentionEverywhere(this.prisma, now);
   }
 
   /**

@@ -7,5 +7,6 @@ import "./calls.js";
 import "./search.js";
 import "./integrations.js";
 import "./purges.js";
+import "./privacy.js";
 
 export const schema = lexicographicSortSchema(builder.toSchema());

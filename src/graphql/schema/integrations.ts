@@ -1,4 +1,5 @@
 import type { IntegrationEvent, SyncProgressEvent } from "../../events/pubsub.js";
+import { setPrivateCalls } from "../../privacy/settings.js";
 import { visibleCallWhere } from "../../privacy/visibility.js";
 import { builder } from "../builder.js";
 import { type Context, viewerWorkspace } from "../context.js";
@@ -75,10 +76,26 @@ const retryAdvice: Record<string, string> = {
   AUTH_FAILED: "Reconnect the integration, then retry.",
 };
 
+export const PrivateCallHandlingEnum = builder.enumType("PrivateCallHandling", {
+  description: "What an integration does with calls the provider marks private.",
+  values: {
+    SKIP: {
+      description: 'Not imported; counted as not imported with the reason "Private in <provider>". The default.',
+    },
+    PARTICIPANTS_AND_ADMINS: {
+      description: "Imported, visible only to the call's internal participants, its owner and admins.",
+    },
+  } as const,
+});
+
 const SkippedRecordKindEnum = builder.enumType("SkippedRecordKind", { values: ["CALL", "USER"] as const });
 
 /** At most this many records are listed per user or run; the counts are always complete. */
 const NOT_IMPORTED_LIST_LIMIT = 100;
+
+/** Calls left out by a privacy rule are explained to admins; members do not learn they exist. */
+const notImportedVisibleTo = (ctx: Context) =>
+  ctx.viewer?.role === "ADMIN" ? {} : { reasonCode: { notIn: ["PRIVATE", "EXCLUDED", "RETENTION"] } };
 
 builder.prismaObject("SkippedRecord", {
   name: "NotImportedRecord",
@@ -87,7 +104,8 @@ builder.prismaObject("SkippedRecord", {
     kind: t.expose("kind", { type: SkippedRecordKindEnum }),
     providerRecordId: t.exposeString("providerRecordId", { description: "The provider's id of the call or user." }),
     reasonCode: t.exposeString("reasonCode", {
-      description: "UNREADABLE, MISSING_FIELD, PRIVATE or EXCLUDED.",
+      description:
+        "UNREADABLE, MISSING_FIELD, PRIVATE, EXCLUDED or RETENTION (the last three are listed to admins only).",
     }),
     reason: t.exposeString("reason"),
     at: t.expose("createdAt", { type: "DateTime" }),
@@ -132,7 +150,11 @@ export const SyncUserProgressType = builder.prismaNode("SyncUserStatus", {
     }),
     callsNotImported: t.relation("skipped", {
       description: `Calls of this user that could not be imported, with the reason (at most ${NOT_IMPORTED_LIST_LIMIT}).`,
-      query: { where: { kind: "CALL" }, orderBy: [{ createdAt: "asc" }, { id: "asc" }], take: NOT_IMPORTED_LIST_LIMIT },
+      query: (_args, ctx) => ({
+        where: { kind: "CALL", ...notImportedVisibleTo(ctx) },
+        orderBy: [{ createdAt: "asc" }, { id: "asc" }],
+        take: NOT_IMPORTED_LIST_LIMIT,
+      }),
     }),
     error: t.field({
       type: Problem,
@@ -232,7 +254,11 @@ export const SyncRunType = builder.prismaNode("SyncRun", {
     users: t.relation("users", { query: { orderBy: [{ state: "asc" }, { id: "asc" }] } }),
     callsNotImported: t.relation("skipped", {
       description: `Calls that could not be imported in this run, with the reason (at most ${NOT_IMPORTED_LIST_LIMIT}).`,
-      query: { where: { kind: "CALL" }, orderBy: [{ createdAt: "asc" }, { id: "asc" }], take: NOT_IMPORTED_LIST_LIMIT },
+      query: (_args, ctx) => ({
+        where: { kind: "CALL", ...notImportedVisibleTo(ctx) },
+        orderBy: [{ createdAt: "asc" }, { id: "asc" }],
+        take: NOT_IMPORTED_LIST_LIMIT,
+      }),
     }),
     usersNotImported: t.relation("skipped", {
       description: "Provider users the listing carried that could not be read, with the reason.",
@@ -442,10 +468,25 @@ builder.mutationFields((t) => ({
   chooseBackfill: t.prismaField({
     ...admin,
     type: "Integration",
-    args: { integrationId: t.arg.id({ required: true }), period: t.arg({ type: BackfillPeriodEnum, required: true }) },
+    description: "The Backfill step: how far back to import, and what to do with private calls.",
+    args: {
+      integrationId: t.arg.id({ required: true }),
+      period: t.arg({ type: BackfillPeriodEnum, required: true }),
+      privateCalls: t.arg({
+        type: PrivateCallHandlingEnum,
+        required: false,
+        description: "Unset keeps the integration's setting (SKIP for a new one).",
+      }),
+    },
     resolve: async (query, _root, args, ctx) => {
       const integration = await ownIntegration(ctx, args.integrationId);
       await ctx.wizard.chooseBackfill(integration.id, args.period);
+      if (args.privateCalls)
+        await setPrivateCalls(
+          ctx.prisma,
+          { workspaceId: integration.workspaceId, actorId: ctx.viewer!.userId, integrationId: integration.id },
+          args.privateCalls,
+        );
       return ctx.prisma.integration.findUniqueOrThrow({ ...query, where: { id: integration.id } });
     },
   }),
