@@ -76,9 +76,32 @@ const env = z.object({
   SALESLOFT_API_URL: z.url().default("https://api.salesloft.com"),
   SALESLOFT_OAUTH_PKCE: bool,
   CLARI_API_URL: z.url().default("https://rest-api.copilot.clari.com"),
+  /**
+   * Extra hosts each provider's credentials may be sent to (comma-separated; `*.domain` for
+   * subdomains), beside its documented hosts and the hosts of its configured URLs.
+   */
+  GONG_ALLOWED_HOSTS: z.string().optional(),
+  SALESLOFT_ALLOWED_HOSTS: z.string().optional(),
+  CLARI_ALLOWED_HOSTS: z.string().optional(),
 });
 
 export type Env = z.infer<typeof env>;
+
+// Where each provider's documentation says its API lives (Gong: per customer, *.api.gong.io).
+const GONG_HOSTS = ["app.gong.io", "api.gong.io", "*.api.gong.io"];
+const SALESLOFT_HOSTS = ["accounts.salesloft.com", "api.salesloft.com"];
+const CLARI_HOSTS = ["rest-api.copilot.clari.com"];
+
+const allowList = (documented: string[], extra: string | undefined, configured: string[]) => [
+  ...new Set([
+    ...documented,
+    ...(extra ?? "")
+      .split(",")
+      .map((h) => h.trim())
+      .filter(Boolean),
+    ...configured.map((url) => new URL(url).hostname.replace(/^\[|\]$/g, "")),
+  ]),
+];
 
 export interface CredentialKey {
   id: string;
@@ -179,6 +202,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
         authorizeUrl: e.GONG_AUTHORIZE_URL,
         tokenUrl: e.GONG_TOKEN_URL,
         pkce: e.GONG_OAUTH_PKCE ?? false,
+        allowedHosts: allowList(GONG_HOSTS, e.GONG_ALLOWED_HOSTS, [e.GONG_AUTHORIZE_URL, e.GONG_TOKEN_URL]),
       },
       salesloft: {
         clientId: e.SALESLOFT_CLIENT_ID ?? null,
@@ -186,8 +210,15 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
         accountsUrl: e.SALESLOFT_ACCOUNTS_URL,
         apiUrl: e.SALESLOFT_API_URL,
         pkce: e.SALESLOFT_OAUTH_PKCE ?? true,
+        allowedHosts: allowList(SALESLOFT_HOSTS, e.SALESLOFT_ALLOWED_HOSTS, [
+          e.SALESLOFT_ACCOUNTS_URL,
+          e.SALESLOFT_API_URL,
+        ]),
       },
-      clari: { apiUrl: e.CLARI_API_URL },
+      clari: {
+        apiUrl: e.CLARI_API_URL,
+        allowedHosts: allowList(CLARI_HOSTS, e.CLARI_ALLOWED_HOSTS, [e.CLARI_API_URL]),
+      },
     },
   };
 }

@@ -18,6 +18,8 @@ export const ERROR_CODES = {
   INVALID_API_CREDENTIALS:
     "The API key or secret was rejected. Copy both again from the provider's settings and retry.",
   AUTH_FAILED: "The provider no longer accepts callsync's credentials (revoked or expired). Reconnect the integration.",
+  PROVIDER_HOST_NOT_ALLOWED:
+    "The provider pointed callsync at an address it does not send credentials to; nothing was sent. Try again, and contact support if it persists.",
   PROVIDER_NOT_CONFIGURED: "This provider is not configured on the server (missing OAuth client id and secret).",
   SYNC_IN_PROGRESS: "A sync is already running for this integration. Wait for it to finish.",
   NOT_CONNECTED: "The integration is not connected. Connect it first.",

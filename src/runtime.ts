@@ -78,6 +78,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
   // A pacing wait longer than a job's lease is not waited for: the job is rescheduled instead.
   const providers = createProviderRegistry(config.providers, {
     redis,
+    production: config.production,
     maxPacerWaitMs: Math.min(60_000, config.jobs.lockLifetimeMs),
   });
   const cipher = new CredentialCipher(config.credentialKeys);

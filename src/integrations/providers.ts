@@ -12,6 +12,7 @@ import {
   createGongOAuth,
   createGongPacer,
 } from "../providers/gong/index.js";
+import { OutboundGuard } from "../providers/outbound-guard.js";
 import type { Pacer } from "../providers/pacer.js";
 import {
   classifyAuthorizeError as classifySalesloftAuthorizeError,
@@ -64,8 +65,14 @@ export type ProviderRegistry = Record<Provider, ProviderAdapter>;
 
 export function createProviderRegistry(
   providers: Config["providers"],
-  options: { redis?: Redis | null; maxPacerWaitMs?: number } = {},
+  options: { redis?: Redis | null; maxPacerWaitMs?: number; production?: boolean } = {},
 ): ProviderRegistry {
+  // Every request to a provider goes through its guard (allow-list, https and no internal
+  // addresses in production, no redirects): src/providers/outbound-guard.ts.
+  const guard = (allowedHosts: string[]) => new OutboundGuard({ production: options.production ?? true, allowedHosts });
+  const gongGuard = guard(providers.gong.allowedHosts);
+  const salesloftGuard = guard(providers.salesloft.allowedHosts);
+  const clariGuard = guard(providers.clari.allowedHosts);
   const pacerOptions = { redis: options.redis ?? null, maxWaitMs: options.maxPacerWaitMs ?? 60_000 };
   const gong = providers.gong;
   const salesloft = providers.salesloft;
@@ -85,11 +92,13 @@ export function createProviderRegistry(
               authorizeUrl: gong.authorizeUrl,
               tokenUrl: gong.tokenUrl,
               pkce: gong.pkce,
+              fetch: gongGuard.fetch,
+              checkApiBaseUrl: (url) => gongGuard.check(url),
             })
           : null,
       classifyAuthorizeError: classifyGongAuthorizeError,
       // The API base comes with the token (api_base_url_for_customer); the client reads it from the session.
-      client: (ctx) => createGongClient({ ...ctx, pacer: gongPacer }),
+      client: (ctx) => createGongClient({ ...ctx, pacer: gongPacer, fetch: gongGuard.fetch }),
     },
     SALESLOFT: {
       provider: "SALESLOFT",
@@ -102,18 +111,32 @@ export function createProviderRegistry(
               clientSecret: salesloft.clientSecret,
               accountsBaseUrl: salesloft.accountsUrl,
               pkce: salesloft.pkce,
+              fetch: salesloftGuard.fetch,
             })
           : null,
       classifyAuthorizeError: classifySalesloftAuthorizeError,
-      client: (ctx) => createSalesloftClient({ ...ctx, pacer: salesloftPacer, apiBaseUrl: salesloft.apiUrl }),
+      client: (ctx) =>
+        createSalesloftClient({
+          ...ctx,
+          pacer: salesloftPacer,
+          apiBaseUrl: salesloft.apiUrl,
+          fetch: salesloftGuard.fetch,
+        }),
     },
     CLARI_COPILOT: {
       provider: "CLARI_COPILOT",
       kind: "apiKey",
       pacer: clariPacer,
       verify: (apiKey, apiSecret) =>
-        verifyClariCredentials({ apiKey, apiSecret, baseUrl: providers.clari.apiUrl, pacer: clariPacer }),
-      client: (ctx) => createClariClient({ ...ctx, pacer: clariPacer, baseUrl: providers.clari.apiUrl }),
+        verifyClariCredentials({
+          apiKey,
+          apiSecret,
+          baseUrl: providers.clari.apiUrl,
+          pacer: clariPacer,
+          fetch: clariGuard.fetch,
+        }),
+      client: (ctx) =>
+        createClariClient({ ...ctx, pacer: clariPacer, baseUrl: providers.clari.apiUrl, fetch: clariGuard.fetch }),
     },
   };
 }

@@ -211,6 +211,8 @@ export class Wizard {
       return { outcome: "connected", integrationId };
     } catch (e) {
       this.deps.log.warn({ integrationId, code: isProviderError(e) ? e.code : undefined }, "authorization failed");
+      if (isProviderError(e) && (e.code === "HOST_NOT_ALLOWED" || e.code === "REDIRECT_REFUSED"))
+        return fail("PROVIDER_HOST_NOT_ALLOWED");
       if (isProviderError(e) && e.kind === "TRANSIENT") return fail("PROVIDER_UNAVAILABLE");
       if (isProviderError(e) && e.code === "ACCESS_DENIED") return fail("AUTHORIZATION_ACCESS_DENIED");
       if (isProviderError(e) && e.kind === "RECONNECT_NEEDED") return fail("AUTHORIZATION_SESSION_EXPIRED");

@@ -32,6 +32,10 @@ export const PROVIDER_ERROR_CODES = {
   INCOMPLETE_RESPONSE: "TRANSIENT",
   NOT_READY: "NOT_READY",
   BAD_REQUEST: "PERMANENT",
+  /** The outbound guard refused the URL (src/providers/outbound-guard.ts): no request was sent. */
+  HOST_NOT_ALLOWED: "PERMANENT",
+  /** The provider answered with a redirect, which is never followed with credentials. */
+  REDIRECT_REFUSED: "PERMANENT",
   BAD_RESPONSE: "PERMANENT",
   NOT_FOUND: "PERMANENT",
 } as const satisfies Record<string, ProviderErrorKind>;
@@ -96,4 +100,38 @@ export function classifyStatus(
   if (status === 404) return new ProviderError("NOT_FOUND", message, { status });
   if (status === 408 || status >= 500) return new ProviderError("PROVIDER_UNAVAILABLE", message, { status });
   return new ProviderError("BAD_REQUEST", message, { status });
+}
+
+/**
+ * What API clients read about a provider failure: callsync's own sentence per code, never the
+ * provider's words. A provider's (or an impostor's) error body can carry anything — markup,
+ * links, someone else's data, a token echoed back — so it goes to the log only (redactDetail).
+ */
+export const PROVIDER_ERROR_MESSAGES: Record<ProviderErrorCode, string> = {
+  AUTH_FAILED: "The provider no longer accepts callsync's credentials (revoked or expired). Reconnect the integration.",
+  INVALID_API_CREDENTIALS: "The provider rejected the API key or secret. Reconnect with a valid key pair.",
+  MISSING_SCOPE: "The connection lacks a permission callsync needs. Reconnect and approve every requested scope.",
+  ACCESS_DENIED: "The connected provider account may not read this data. Reconnect with an admin account.",
+  RATE_LIMITED: "The provider's rate limit was reached; callsync retries automatically.",
+  PROVIDER_UNAVAILABLE: "The provider was unavailable. Retry in a few minutes.",
+  PROVIDER_TIMEOUT: "The provider did not answer in time. Retry in a few minutes.",
+  CURSOR_EXPIRED: "The provider's listing expired mid-import. Retry to start the listing again.",
+  NOT_READY: "The provider has not finished processing this data yet; callsync checks again later.",
+  BAD_REQUEST: "The provider refused callsync's request. Retry; contact support if it persists.",
+  BAD_RESPONSE: "The provider sent an answer callsync could not read. Retry; contact support if it persists.",
+  NOT_FOUND: "The provider no longer has this data.",
+  HOST_NOT_ALLOWED:
+    "The provider pointed callsync at an address it does not send credentials to; nothing was sent. Reconnect, and contact support if it persists.",
+  REDIRECT_REFUSED:
+    "The provider redirected callsync elsewhere, which it never follows with credentials. Contact support if it persists.",
+};
+
+export const publicMessage = (e: ProviderError) => PROVIDER_ERROR_MESSAGES[e.code];
+
+/** The provider's own wording, for the log: bearer values and long token-like strings removed. */
+export function redactDetail(text: string): string {
+  return text
+    .replace(/\b(bearer|basic)\s+\S+/gi, "$1 [redacted]")
+    .replace(/[A-Za-z0-9_\-.~+/=]{24,}/g, "[redacted]")
+    .slice(0, 500);
 }

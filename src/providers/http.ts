@@ -161,8 +161,12 @@ export class ProviderHttp {
         headers,
         body: req.json === undefined ? undefined : JSON.stringify(req.json),
         signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000),
+        // Credentials never follow a redirect (the outbound guard also turns a 3xx into an error).
+        redirect: "manual",
       });
     } catch (e) {
+      // The outbound guard refused the URL: nothing was sent, say so as it is.
+      if (e instanceof ProviderError) throw e;
       const timeout = e instanceof Error && (e.name === "TimeoutError" || e.name === "AbortError");
       throw new ProviderError(
         timeout ? "PROVIDER_TIMEOUT" : "PROVIDER_UNAVAILABLE",

@@ -26,7 +26,7 @@ import { nextScheduledRun, type SyncSchedule } from "../jobs/schedule.js";
 import type { Logger } from "../logger.js";
 import { retentionCutoff } from "../privacy/policy.js";
 import { applyRetentionEverywhere } from "../privacy/settings.js";
-import { isProviderError, ProviderError } from "../providers/errors.js";
+import { isProviderError, ProviderError, publicMessage, redactDetail } from "../providers/errors.js";
 import type { CallProviderClient, ProviderUser } from "../providers/types.js";
 import { LeaseLost, UserLease } from "./lease.js";
 import { recordSkipped } from "./skipped.js";
@@ -433,7 +433,10 @@ export class SyncEngine {
     });
     if (status.leaseOwner !== lease.owner) return;
     const err = isProviderError(e) ? e : null;
-    this.deps.log.warn({ statusId, code: err?.code, err: err ? undefined : e }, "user import failed");
+    this.deps.log.warn(
+      { statusId, code: err?.code, detail: err ? redactDetail(err.message) : undefined, err: err ? undefined : e },
+      "user import failed",
+    );
     if (err?.kind === "RECONNECT_NEEDED") {
       await this.markReconnectNeeded(status.run.integrationId, err);
       return;
@@ -444,7 +447,7 @@ export class SyncEngine {
       const startedAt = status.startedAt?.getTime() ?? Date.now();
       if (Date.now() - startedAt < this.settings.rateLimitGiveUpMs) {
         const at = new Date(Math.max(Date.now(), err.details.retryAt ?? Date.now() + this.settings.retryDelayMs));
-        await this.release(lease, at, { waitingUntil: at, errorCode: err.code, errorMessage: err.message });
+        await this.release(lease, at, { waitingUntil: at, errorCode: err.code, errorMessage: publicMessage(err) });
         await this.deps.queue.importUser(statusId, at);
         await this.publishProgress(status.run.integrationId, status.runId, statusId);
         return;
@@ -460,7 +463,7 @@ export class SyncEngine {
         attempts,
         waitingUntil: null,
         errorCode: err?.code ?? null,
-        errorMessage: err?.message ?? null,
+        errorMessage: err ? publicMessage(err) : null,
       });
       await this.deps.queue.importUser(statusId, at);
       await this.publishProgress(status.run.integrationId, status.runId, statusId);
@@ -482,7 +485,9 @@ export class SyncEngine {
         leaseUntil: null,
         ...(attempts !== undefined ? { attempts } : {}),
         errorCode: err?.code ?? "INTERNAL_ERROR",
-        errorMessage: err?.message ?? "Unexpected error while importing; retry, and contact support if it persists",
+        errorMessage: err
+          ? publicMessage(err)
+          : "Unexpected error while importing; retry, and contact support if it persists",
         // Auth failures are worth retrying after reconnecting; permanent provider errors are not.
         retryable: err ? err.kind !== "PERMANENT" : true,
       },
@@ -529,13 +534,17 @@ export class SyncEngine {
 
   private async failRun(runId: string, e: unknown): Promise<void> {
     const err = isProviderError(e) ? e : null;
+    this.deps.log.warn(
+      { runId, code: err?.code, detail: err ? redactDetail(err.message) : undefined, err: err ? undefined : e },
+      "sync run failed",
+    );
     const closed = await this.prisma.syncRun.updateMany({
       where: { id: runId, status: "RUNNING" },
       data: {
         status: "FAILED",
         activeSlot: null,
         finishedAt: new Date(),
-        error: err ? `${err.code}: ${err.message}` : "Unexpected error",
+        error: err ? `${err.code}: ${publicMessage(err)}` : "Unexpected error",
       },
     });
     if (closed.count === 0) return;
@@ -555,14 +564,14 @@ export class SyncEngine {
     // Only a connected integration needs reconnecting: one disconnected meanwhile stays so.
     const changed = await this.prisma.integration.updateMany({
       where: { id: integrationId, status: "CONNECTED" },
-      data: { status: "RECONNECT_NEEDED", errorCode: "AUTH_FAILED", errorMessage: err.message, nextSyncAt: null },
+      data: { status: "RECONNECT_NEEDED", errorCode: "AUTH_FAILED", errorMessage: publicMessage(err), nextSyncAt: null },
     });
     if (changed.count > 0) await this.deps.queue.unschedule(integrationId);
     const open = await this.prisma.syncUserStatus.findMany({
       where: { run: { integrationId, status: "RUNNING" }, state: { in: ["PENDING", "IN_PROGRESS"] } },
       select: { id: true },
     });
-    for (const s of open) await this.failUser(s.id, new ProviderError("AUTH_FAILED", err.message));
+    for (const s of open) await this.failUser(s.id, new ProviderError("AUTH_FAILED", redactDetail(err.message)));
     if (changed.count > 0) await this.publishIntegration(integrationId, "STATUS_CHANGED");
   }
 

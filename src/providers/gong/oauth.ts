@@ -35,6 +35,8 @@ export interface GongOAuthOptions {
   authorizeUrl?: string;
   tokenUrl?: string;
   scopes?: readonly string[];
+  /** Checks `api_base_url_for_customer` before it is kept (the outbound guard); throws to refuse it. */
+  checkApiBaseUrl?: (url: string) => Promise<void>;
   /** Send PKCE (S256). Gong does not document it (Nango disables it for Gong), so off unless configured. */
   pkce?: boolean;
   timeoutMs?: number;
@@ -96,6 +98,7 @@ export function createGongOAuth(options: GongOAuthOptions): OAuthFlow {
         signal: AbortSignal.timeout(options.timeoutMs ?? 30_000),
       });
     } catch (e) {
+      if (e instanceof ProviderError) throw e;
       const timeout = e instanceof Error && (e.name === "TimeoutError" || e.name === "AbortError");
       throw new ProviderError(
         timeout ? "PROVIDER_TIMEOUT" : "PROVIDER_UNAVAILABLE",
@@ -117,6 +120,8 @@ export function createGongOAuth(options: GongOAuthOptions): OAuthFlow {
         status: res.status,
       });
     const t = parsed.data;
+    // The token response names the host that will receive the token: it must be one we allow.
+    if (t.api_base_url_for_customer) await options.checkApiBaseUrl?.(t.api_base_url_for_customer);
     return {
       kind: "oauth",
       accessToken: t.access_token,
