@@ -119,6 +119,7 @@ export const PROVIDER_ERROR_MESSAGES: Record<ProviderErrorCode, string> = {
   NOT_READY: "The provider has not finished processing this data yet; callsync checks again later.",
   BAD_REQUEST: "The provider refused callsync's request. Retry; contact support if it persists.",
   BAD_RESPONSE: "The provider sent an answer callsync could not read. Retry; contact support if it persists.",
+  INCOMPLETE_RESPONSE: "The provider's answer broke off or was unreadable; callsync retries automatically.",
   NOT_FOUND: "The provider no longer has this data.",
   HOST_NOT_ALLOWED:
     "The provider pointed callsync at an address it does not send credentials to; nothing was sent. Reconnect, and contact support if it persists.",

@@ -564,7 +564,12 @@ export class SyncEngine {
     // Only a connected integration needs reconnecting: one disconnected meanwhile stays so.
     const changed = await this.prisma.integration.updateMany({
       where: { id: integrationId, status: "CONNECTED" },
-      data: { status: "RECONNECT_NEEDED", errorCode: "AUTH_FAILED", errorMessage: publicMessage(err), nextSyncAt: null },
+      data: {
+        status: "RECONNECT_NEEDED",
+        errorCode: "AUTH_FAILED",
+        errorMessage: publicMessage(err),
+        nextSyncAt: null,
+      },
     });
     if (changed.count > 0) await this.deps.queue.unschedule(integrationId);
     const open = await this.prisma.syncUserStatus.findMany({
