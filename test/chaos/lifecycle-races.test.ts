@@ -87,7 +87,7 @@ describe("people act while jobs run; serve stops under load", () => {
     // Each request sends its headers and half its body, so all 50 are in flight (the server is
     // handling them) when the signal arrives; the rest of each body follows after it.
     const query = new TextEncoder().encode(
-      JSON.stringify({ query: "{ viewer { email } integrations { id status } }" }),
+      JSON.stringify({ query: "{ viewer { user { email } } integrations { id status } }" }),
     );
     const rests: (() => void)[] = [];
     const requests = Array.from({ length: 50 }, () => {

@@ -8,6 +8,7 @@ import { builder } from "../builder.js";
 import { viewerWorkspace } from "../context.js";
 import { notFound } from "../errors.js";
 import { localId } from "../ids.js";
+import { bounded } from "../limits.js";
 import { IntegrationType, PrivateCallHandlingEnum } from "./integrations.js";
 import { WorkspaceType } from "./viewer.js";
 
@@ -86,7 +87,11 @@ builder.mutationFields((t) => ({
     description: `Replaces the integration's exclusion rules (at most ${MAX_EXCLUSION_RULES}). Stored calls a rule matches are purged and hidden; removing a rule does not restore purged content.`,
     args: {
       integrationId: t.arg.id({ required: true }),
-      rules: t.arg({ type: [ExclusionRuleInput], required: true }),
+      rules: t.arg({
+        type: [ExclusionRuleInput],
+        required: true,
+        ...bounded(MAX_EXCLUSION_RULES, "The complete new list of rules."),
+      }),
     },
     resolve: async (_root, args, ctx) => {
       const id = localId(String(args.integrationId), "Integration");
