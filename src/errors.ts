@@ -25,6 +25,12 @@ export const ERROR_CODES = {
   NOT_CONNECTED: "The integration is not connected. Connect it first.",
   BACKFILL_NOT_CHOSEN: "Choose how far back to import before starting the sync.",
   BACKFILL_LOCKED: "The backfill period can only be changed by disconnecting and reconnecting the integration.",
+  // Lifecycle refusals (src/integrations/lifecycle.ts): the action does not fit the integration's state.
+  ALREADY_CONNECTED: "This provider is already connected. Disconnect it before connecting again.",
+  IMPORT_NOT_STARTED: "The initial import has not started yet. Start it from the wizard's Sync step.",
+  IMPORT_ALREADY_STARTED:
+    "The initial import of this connection already ran. Use Sync now, or Retry failed users when some failed.",
+  NOTHING_TO_RETRY: "No user failed in the latest sync, so there is nothing to retry. Use Sync now for a new sync.",
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

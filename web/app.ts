@@ -13,9 +13,11 @@
  */
 import { gql } from "./api.js";
 import { alertBox, h, humanize } from "./dom.js";
+import { TIME_ZONE } from "./format.js";
 import { AppViewerDocument } from "./generated/graphql.js";
 import { currentToken, restoreToken, setToken, signOut } from "./session.js";
 import { leaveView, setRenderer, show } from "./view.js";
+import { isAdmin, setViewer } from "./viewer.js";
 import { callView } from "./views/call.js";
 import { dealView } from "./views/deal.js";
 import { dealsView } from "./views/deals.js";
@@ -70,15 +72,25 @@ async function boot(): Promise<void> {
   if (currentToken()) {
     try {
       const data = await gql(AppViewerDocument, {});
+      setViewer(data.viewer);
       workspace.textContent = data.viewer.workspace.name;
       const out = h("button", { type: "button", class: "secondary" }, "Sign out");
       out.addEventListener("click", () => {
         signOut();
+        setViewer(null);
         viewer.replaceChildren();
         workspace.replaceChildren();
         void render();
       });
-      viewer.replaceChildren(`${data.viewer.user.name} (${humanize(data.viewer.user.role)}) `, out);
+      viewer.replaceChildren(
+        `${data.viewer.user.name} (${humanize(data.viewer.user.role)}) `,
+        h("span", { class: "muted", id: "time-zone" }, `Times in ${TIME_ZONE} `),
+        out,
+      );
+      // Members read deals and calls; connecting is for admins, so the link is not offered.
+      document
+        .querySelector<HTMLElement>('header nav a[href="#/connect"]')
+        ?.parentElement?.toggleAttribute("hidden", !isAdmin());
     } catch {
       // render() shows the sign-in form when the token is refused.
     }

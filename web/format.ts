@@ -1,17 +1,36 @@
-/** How the page writes dates, durations and money. */
+/**
+ * How the page writes dates, durations and money. Times are the viewer's local time and say
+ * which zone they are in (the zone's short name on each time, its full name in a tooltip).
+ */
 import { h } from "./dom.js";
 
-const DATE_TIME = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
-const DATE = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeZone: "UTC" });
-const TIME = new Intl.DateTimeFormat(undefined, { timeStyle: "medium" });
+/** The viewer's time zone, as the browser reports it (e.g. "Europe/Berlin"). */
+export const TIME_ZONE = Intl.DateTimeFormat().resolvedOptions().timeZone;
 
-export const when = (iso: string | null | undefined) =>
-  iso ? h("time", { datetime: iso }, DATE_TIME.format(new Date(iso))) : "—";
+const DATE_TIME = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+const ZONE = new Intl.DateTimeFormat(undefined, { timeZoneName: "short" });
+const DATE = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeZone: "UTC" });
+const TIME = new Intl.DateTimeFormat(undefined, { timeStyle: "short" });
+
+const zoneOf = (date: Date) => ZONE.formatToParts(date).find((p) => p.type === "timeZoneName")?.value ?? TIME_ZONE;
+
+export function when(iso: string | null | undefined): HTMLElement | string {
+  if (!iso) return "—";
+  const date = new Date(iso);
+  return h("time", { datetime: iso, title: TIME_ZONE }, `${DATE_TIME.format(date)} ${zoneOf(date)}`);
+}
 
 export const day = (iso: string | null | undefined) =>
   iso ? h("time", { datetime: iso }, DATE.format(new Date(iso))) : "—";
 
-export const timeOfDay = (iso: string) => TIME.format(new Date(iso));
+export const timeOfDay = (iso: string) => `${TIME.format(new Date(iso))} ${zoneOf(new Date(iso))}`;
+
+/** An estimate in words: "40 s", "3 min", "1 h 20 min". */
+export function secondsLeft(seconds: number): string {
+  if (seconds < 60) return `${Math.max(1, Math.round(seconds))} s`;
+  const minutes = Math.round(seconds / 60);
+  return minutes < 60 ? `${minutes} min` : `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
+}
 
 export function duration(ms: number | null | undefined): string {
   if (!ms) return "—";

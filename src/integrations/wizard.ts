@@ -3,6 +3,9 @@
  *
  *   CONNECT ─▶ AUTHORIZE ─▶ BACKFILL ─▶ SYNC ─▶ COMPLETE
  *
+ * Every mutation first asks the state machine (lifecycle.ts) whether its action is allowed in
+ * the integration's current state; a refusal carries the machine's stable code.
+ *
  * - connect(OAuth provider): a single-use, expiring state (only its hash is stored) and the URL
  *   of callsync's start route, which binds the state to the browser that opens it
  *   (`beginAuthorization`, PKCE verifier in a cookie) and sends it on to the provider; the
@@ -18,7 +21,7 @@ import { createHash, randomBytes } from "node:crypto";
 import * as oauth from "oauth4webapi";
 import type { Config } from "../config.js";
 import type { Db } from "../db/client.js";
-import { DomainError, type ErrorCode } from "../errors.js";
+import { DomainError, ERROR_CODES, type ErrorCode } from "../errors.js";
 import type { IntegrationEventType, PubSub } from "../events/pubsub.js";
 import type { BackfillPeriod, CallProvider } from "../generated/prisma/enums.js";
 import type { Logger } from "../logger.js";
@@ -27,6 +30,7 @@ import { isProviderError } from "../providers/errors.js";
 import type { ProviderCredentials } from "../providers/types.js";
 import type { JobQueue, SyncEngine } from "../sync/engine.js";
 import type { CredentialCipher } from "./crypto.js";
+import { assertAllowed, currentRun, type LifecycleAction, lifecycleState } from "./lifecycle.js";
 import type { ProviderRegistry } from "./providers.js";
 import { normaliseEmail, purgedEmailDigest } from "./purge-audit.js";
 
@@ -75,13 +79,23 @@ export class Wizard {
     this.deps.pubsub.publish("integration", integrationId, { type, integrationId, code, message, at: Date.now() });
   }
 
+  /** Refuses `action` unless the integration's lifecycle state allows it; returns the integration. */
+  async allow(integrationId: string, action: LifecycleAction) {
+    const integration = await this.deps.prisma.integration.findUniqueOrThrow({
+      where: { id: integrationId },
+      include: { runs: { orderBy: { startedAt: "desc" }, take: 1 } },
+    });
+    assertAllowed(lifecycleState(integration, integration.runs[0]), action);
+    return { ...integration, currentRun: currentRun(integration, integration.runs[0]) };
+  }
+
   /** The integration row of a provider, created on first use and reused on every reconnect. */
   private async integrationFor(workspaceId: string, provider: CallProvider) {
     const existing = await this.deps.prisma.integration.findUnique({
       where: { workspaceId_provider: { workspaceId, provider } },
+      include: { runs: { orderBy: { startedAt: "desc" }, take: 1 } },
     });
-    if (existing?.status === "CONNECTED")
-      throw new DomainError("CONFLICT", "This provider is already connected. Disconnect it before connecting again.");
+    assertAllowed(lifecycleState(existing, existing?.runs[0]), "CONNECT");
     const data = {
       status: "PENDING_AUTHORIZATION" as const,
       wizardStep: "AUTHORIZE" as const,
@@ -223,9 +237,9 @@ export class Wizard {
   private async recordAuthorizationFailure(integrationId: string, code: ErrorCode, message?: string) {
     await this.deps.prisma.integration.update({
       where: { id: integrationId },
-      data: { errorCode: code, errorMessage: message ?? null },
+      data: { errorCode: code, errorMessage: message ?? ERROR_CODES[code] },
     });
-    this.publish(integrationId, "AUTHORIZATION_FAILED", code, message ?? null);
+    this.publish(integrationId, "AUTHORIZATION_FAILED", code, message ?? ERROR_CODES[code]);
   }
 
   /** Clari Copilot: verify the key pair with the provider, then save it. */
@@ -300,18 +314,28 @@ export class Wizard {
     return integration;
   }
 
+  /**
+   * Fixes where the import starts. After a reconnect it starts no later than where the previous
+   * connection stopped (minus the overlap), whatever the choice, so the disconnected gap is
+   * imported; the unique provider call id keeps the overlap from duplicating anything.
+   */
   async chooseBackfill(integrationId: string, period: BackfillPeriod) {
-    const integration = await this.deps.prisma.integration.findUniqueOrThrow({ where: { id: integrationId } });
-    if (integration.status !== "CONNECTED") throw new DomainError("NOT_CONNECTED");
-    if (integration.wizardStep !== "BACKFILL" && integration.wizardStep !== "SYNC")
-      throw new DomainError("BACKFILL_LOCKED");
+    await this.allow(integrationId, "CHOOSE_BACKFILL");
     const span = BACKFILL_MS[period];
     const now = Date.now();
+    const chosen = span === null ? Date.UTC(2010, 0, 1) : now - span;
+    const previous = await this.deps.prisma.providerUser.aggregate({
+      where: { integrationId, workspaceUserId: { not: null } },
+      _min: { syncedThrough: true },
+    });
+    const gapFrom = previous._min.syncedThrough
+      ? previous._min.syncedThrough.getTime() - this.deps.engine.settings.overlapMs
+      : Number.POSITIVE_INFINITY;
     const updated = await this.deps.prisma.integration.update({
       where: { id: integrationId },
       data: {
         backfillPeriod: period,
-        backfillFrom: new Date(span === null ? Date.UTC(2010, 0, 1) : now - span),
+        backfillFrom: new Date(Math.min(chosen, gapFrom)),
         wizardStep: "SYNC",
       },
     });
@@ -320,9 +344,7 @@ export class Wizard {
   }
 
   async startSync(integrationId: string, userId: string) {
-    const integration = await this.deps.prisma.integration.findUniqueOrThrow({ where: { id: integrationId } });
-    if (integration.status !== "CONNECTED") throw new DomainError("NOT_CONNECTED");
-    if (!integration.backfillPeriod) throw new DomainError("BACKFILL_NOT_CHOSEN");
+    const integration = await this.allow(integrationId, "START_SYNC");
     const run = await this.deps.engine.startRun(integrationId, "BACKFILL", userId);
     const next = await this.deps.queue.schedule(integration);
     await this.deps.prisma.integration.update({ where: { id: integrationId }, data: { nextSyncAt: next } });
@@ -330,17 +352,36 @@ export class Wizard {
   }
 
   async syncNow(integrationId: string, userId: string) {
-    const integration = await this.deps.prisma.integration.findUniqueOrThrow({ where: { id: integrationId } });
-    if (integration.status !== "CONNECTED") throw new DomainError("NOT_CONNECTED");
-    if (!integration.backfillPeriod) throw new DomainError("BACKFILL_NOT_CHOSEN");
+    await this.allow(integrationId, "SYNC_NOW");
     return this.deps.engine.startRun(integrationId, "MANUAL", userId);
   }
 
-  retryUser(statusId: string) {
+  /** One failed user of the latest run, again; the others are not re-run. */
+  async retryUser(statusId: string) {
+    const status = await this.deps.prisma.syncUserStatus.findUniqueOrThrow({
+      where: { id: statusId },
+      select: { runId: true, run: { select: { integrationId: true } } },
+    });
+    const integration = await this.allow(status.run.integrationId, "RETRY_FAILED_USERS");
+    if (integration.currentRun?.id !== status.runId)
+      throw new DomainError("NOTHING_TO_RETRY", "Only users of the latest sync can be retried. Use Sync now.");
     return this.deps.engine.retryUser(statusId);
   }
 
+  /**
+   * Every failed user of the latest run, again, in the same run; a run that failed before it
+   * listed users lists them again.
+   */
+  async retryFailedUsers(integrationId: string) {
+    const integration = await this.allow(integrationId, "RETRY_FAILED_USERS");
+    const run = integration.currentRun;
+    if (!run) throw new DomainError("IMPORT_NOT_STARTED");
+    await this.deps.engine.retryRun(run.id);
+    return run;
+  }
+
   async disconnect(integrationId: string) {
+    await this.allow(integrationId, "DISCONNECT");
     await this.deps.queue.unschedule(integrationId);
     const integration = await this.deps.prisma.$transaction(async (tx) => {
       await tx.syncRun.updateMany({

@@ -670,6 +670,50 @@ export class SyncEngine {
   }
 
   /**
+   * Re-opens a finished run for all its failed users (the others are left as they are); a run
+   * that failed before listing users lists them again. SYNC_IN_PROGRESS when another run holds
+   * the integration.
+   */
+  async retryRun(runId: string): Promise<void> {
+    const failed = await this.prisma.syncUserStatus.findMany({
+      where: { runId, state: "FAILED" },
+      select: { id: true },
+    });
+    const listed = await this.prisma.syncUserStatus.count({ where: { runId } });
+    if (listed > 0 && failed.length === 0) throw new DomainError("NOTHING_TO_RETRY");
+    try {
+      await this.prisma.$transaction([
+        this.prisma.syncRun.update({
+          where: { id: runId },
+          data: { status: "RUNNING", activeSlot: true, finishedAt: null, error: null },
+        }),
+        this.prisma.syncUserStatus.updateMany({
+          where: { runId, state: "FAILED" },
+          data: {
+            state: "PENDING",
+            attempts: 0,
+            errorCode: null,
+            errorMessage: null,
+            retryable: null,
+            finishedAt: null,
+            waitingUntil: null,
+          },
+        }),
+      ]);
+    } catch (e) {
+      if ((e as { code?: string }).code === "P2002") throw new DomainError("SYNC_IN_PROGRESS");
+      throw e;
+    }
+    const run = await this.prisma.syncRun.findUniqueOrThrow({ where: { id: runId }, select: { integrationId: true } });
+    if (listed === 0) await this.deps.queue.runUsers(runId);
+    for (const s of failed) {
+      await this.deps.queue.importUser(s.id);
+      await this.publishProgress(run.integrationId, runId, s.id);
+    }
+    await this.publishProgress(run.integrationId, runId, null);
+  }
+
+  /**
    * Job transcripts: asks again for calls whose transcript (or AI summary) was not ready; gives up
    * on a transcript after the window.
    */

@@ -11,6 +11,7 @@ import {
   type IntegrationCardFragment,
 } from "../generated/graphql.js";
 import { show } from "../view.js";
+import { isAdmin } from "../viewer.js";
 import { backfillLabel, PROVIDER_ORDER, PROVIDERS } from "../vocabulary.js";
 import { RunProgress } from "./run-progress.js";
 
@@ -32,7 +33,9 @@ function notConnectedCard(provider: CallProvider): HTMLElement {
     { class: "card", "aria-labelledby": `card-${provider}`, "data-provider": provider },
     h("h2", { id: `card-${provider}` }, info.name, " ", badge("NOT_CONNECTED", "Not connected")),
     h("p", {}, info.blurb),
-    h("a", { class: "button", href: `#/connect/${provider}` }, `Connect ${info.name}`),
+    isAdmin()
+      ? h("a", { class: "button", href: `#/connect/${provider}` }, `Connect ${info.name}`)
+      : h("p", { class: "muted" }, "A workspace admin can connect it."),
   );
 }
 
@@ -53,28 +56,32 @@ function integrationCard(initial: IntegrationCardFragment): HTMLElement {
 
   const fill = (i: IntegrationCardFragment) => {
     const active = i.status === "CONNECTED";
+    // Members read; admins act, and only with what the integration's state allows (nextActions).
+    const admin = isAdmin();
+    const may = (a: IntegrationCardFragment["nextActions"][number]) => admin && i.nextActions.includes(a);
     const buttons: HTMLElement[] = [];
-    if (active && i.wizardStep === "COMPLETE") {
+    if (may("SYNC_NOW") && i.wizardStep === "COMPLETE") {
       const syncNow = h("button", { type: "button" }, "Sync now");
       action(
         syncNow,
         async () => {
           const { syncNow: run } = await gql(AppSyncNowDocument, { integrationId: i.id });
           progress?.setRun(run);
+          syncNow.remove();
         },
         errors,
       );
       buttons.push(syncNow);
     }
-    if (i.wizardStep !== "COMPLETE" || i.status !== "CONNECTED")
+    if (admin && i.wizardStep !== "COMPLETE")
       buttons.push(
         h(
           "a",
           { class: "button", href: `#/connect/${i.provider}` },
-          i.status === "CONNECTED" || i.status === "PENDING_AUTHORIZATION" ? "Continue setup" : `Reconnect ${name}`,
+          may("CONNECT") && i.status !== "PENDING_AUTHORIZATION" ? `Reconnect ${name}` : "Continue setup",
         ),
       );
-    if (i.status !== "DISCONNECTED") {
+    if (may("DISCONNECT")) {
       const disconnect = h("button", { type: "button", class: "danger" }, "Disconnect");
       disconnect.addEventListener("click", () => {
         const confirmButton = h("button", { type: "button", class: "danger" }, `Yes, disconnect ${name}`);
@@ -107,7 +114,7 @@ function integrationCard(initial: IntegrationCardFragment): HTMLElement {
     if (!progress && i.status !== "DISCONNECTED")
       progress = new RunProgress(i.id, run, () => void refresh().catch((e) => errors.replaceChildren(alertBox(e))));
     else if (progress && run) progress.setRun(run);
-    progress?.allowRetry(active);
+    progress?.allowRetry(admin && active);
     if (progress && run) progress.setRun(run);
 
     card.replaceChildren(

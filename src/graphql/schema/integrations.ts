@@ -1,6 +1,15 @@
 import type { IntegrationEvent, SyncProgressEvent } from "../../events/pubsub.js";
 import { setPrivateCalls } from "../../privacy/settings.js";
 import { visibleCallWhere } from "../../privacy/visibility.js";
+import {
+  LIFECYCLE_ACTIONS,
+  LIFECYCLE_STATES,
+  lifecycleState,
+  nextActions,
+  TRANSITIONS,
+  wizardStepOf,
+} from "../../integrations/lifecycle.js";
+import { humanMessage, runProblem } from "../../integrations/messages.js";
 import { builder } from "../builder.js";
 import { type Context, viewerWorkspace } from "../context.js";
 import { cursorOfSameParent } from "../cursors.js";
@@ -21,6 +30,31 @@ const IntegrationStatusEnum = builder.enumType("IntegrationStatus", {
 });
 const WizardStepEnum = builder.enumType("WizardStep", {
   values: ["CONNECT", "AUTHORIZE", "BACKFILL", "SYNC", "COMPLETE"] as const,
+});
+const LifecycleStateEnum = builder.enumType("IntegrationState", {
+  description:
+    "Where an integration is in its lifecycle (one state machine, SPEC §3). Integration.nextActions lists what may happen next.",
+  values: LIFECYCLE_STATES,
+});
+const LifecycleActionEnum = builder.enumType("IntegrationAction", {
+  description: "A mutation of the integration lifecycle; refused ones answer a stable code saying why.",
+  values: {
+    CONNECT: { description: "connectIntegration (also reconnecting)." },
+    CHOOSE_BACKFILL: { description: "chooseBackfill." },
+    START_SYNC: { description: "startSync: the initial import of a connection." },
+    SYNC_NOW: { description: "syncNow." },
+    RETRY_FAILED_USERS: { description: "retryFailedUsers, or retrySyncUser for one user of the latest run." },
+    DISCONNECT: { description: "disconnectIntegration." },
+    PURGE_CALL_DATA: { description: "purgeCallData for the integration." },
+  } satisfies Record<(typeof LIFECYCLE_ACTIONS)[number], { description: string }>,
+});
+const RefusedAction = builder.simpleObject("RefusedAction", {
+  description: "An action the current state does not allow, with the code and message the mutation would answer.",
+  fields: (t) => ({
+    action: t.field({ type: LifecycleActionEnum }),
+    code: t.string(),
+    message: t.string(),
+  }),
 });
 const BackfillPeriodEnum = builder.enumType("BackfillPeriod", {
   values: {
@@ -161,7 +195,7 @@ export const SyncUserProgressType = builder.prismaNode("SyncUserStatus", {
       nullable: true,
       select: { errorCode: true, errorMessage: true, state: true },
       resolve: (s) =>
-        s.state === "FAILED" && s.errorCode ? { code: s.errorCode, message: s.errorMessage ?? s.errorCode } : null,
+        s.state === "FAILED" && s.errorCode ? { code: s.errorCode, message: humanMessage(s.errorCode) } : null,
     }),
     retryable: t.boolean({
       nullable: true,
@@ -250,7 +284,19 @@ export const SyncRunType = builder.prismaNode("SyncRun", {
     windowTo: t.expose("windowTo", { type: "DateTime" }),
     startedAt: t.expose("startedAt", { type: "DateTime" }),
     finishedAt: t.expose("finishedAt", { type: "DateTime", nullable: true }),
-    error: t.exposeString("error", { nullable: true }),
+    error: t.string({
+      nullable: true,
+      description: "Why the run failed as a whole (before listing users, or cancelled), in words.",
+      select: { error: true },
+      resolve: (run) => runProblem(run.error)?.message ?? null,
+    }),
+    failure: t.field({
+      type: Problem,
+      nullable: true,
+      description: "The run's failure as a stable code and the human message.",
+      select: { error: true },
+      resolve: (run) => runProblem(run.error),
+    }),
     users: t.relation("users", { query: { orderBy: [{ state: "asc" }, { id: "asc" }] } }),
     callsNotImported: t.relation("skipped", {
       description: `Calls that could not be imported in this run, with the reason (at most ${NOT_IMPORTED_LIST_LIMIT}).`,
@@ -305,13 +351,54 @@ export const SyncRunType = builder.prismaNode("SyncRun", {
   }),
 });
 
+const lifecycleSelect = {
+  status: true,
+  wizardStep: true,
+  backfillPeriod: true,
+  connectedAt: true,
+  runs: { orderBy: { startedAt: "desc" }, take: 1, select: { kind: true, status: true, startedAt: true } },
+} as const;
+
 export const IntegrationType = builder.prismaNode("Integration", {
   id: { field: "id" },
   findUnique: (id, ctx) => ({ id, workspaceId: viewerWorkspace(ctx) }),
   fields: (t) => ({
     provider: t.expose("provider", { type: CallProviderEnum }),
     status: t.expose("status", { type: IntegrationStatusEnum }),
-    wizardStep: t.expose("wizardStep", { type: WizardStepEnum }),
+    wizardStep: t.field({
+      type: WizardStepEnum,
+      description: "The wizard step to show, derived from `state` (a failed initial import stays on SYNC).",
+      select: lifecycleSelect,
+      resolve: (i) => {
+        const state = lifecycleState(i, i.runs[0]);
+        return wizardStepOf(state, i.wizardStep, i.runs[0] ?? null);
+      },
+    }),
+    state: t.field({
+      type: LifecycleStateEnum,
+      select: lifecycleSelect,
+      resolve: (i) => lifecycleState(i, i.runs[0]),
+    }),
+    nextActions: t.field({
+      type: [LifecycleActionEnum],
+      description: "What the viewer's admins may do next in this state; every other action is refused.",
+      select: lifecycleSelect,
+      resolve: (i) => nextActions(lifecycleState(i, i.runs[0])),
+    }),
+    refusedActions: t.field({
+      type: [RefusedAction],
+      description: "Every action this state refuses, with the code and message the mutation would answer.",
+      select: lifecycleSelect,
+      resolve: (i) => {
+        const row = TRANSITIONS[lifecycleState(i, i.runs[0])];
+        return LIFECYCLE_ACTIONS.flatMap((action) => {
+          const cell = row[action];
+          return "refused" in cell
+            ? [{ action, code: cell.refused, message: cell.message ?? humanMessage(cell.refused) }]
+            : [];
+        });
+      },
+    }),
     connectedAccount: t.field({
       type: ConnectedAccount,
       nullable: true,
@@ -326,14 +413,18 @@ export const IntegrationType = builder.prismaNode("Integration", {
     syncIntervalMinutes: t.exposeInt("syncIntervalMinutes"),
     lastSyncAt: t.expose("lastSyncAt", { type: "DateTime", nullable: true }),
     lastSyncStatus: t.expose("lastSyncStatus", { type: SyncRunStatusEnum, nullable: true }),
-    lastSyncError: t.exposeString("lastSyncError", { nullable: true }),
+    lastSyncError: t.string({
+      nullable: true,
+      select: { lastSyncError: true },
+      resolve: (i) => runProblem(i.lastSyncError)?.message ?? null,
+    }),
     nextSyncAt: t.expose("nextSyncAt", { type: "DateTime", nullable: true }),
     error: t.field({
       type: Problem,
       nullable: true,
       description: "The last problem that needs a person (failed authorization, revoked credentials).",
       select: { errorCode: true, errorMessage: true },
-      resolve: (i) => (i.errorCode ? { code: i.errorCode, message: i.errorMessage ?? i.errorCode } : null),
+      resolve: (i) => (i.errorCode ? { code: i.errorCode, message: humanMessage(i.errorCode, i.errorMessage) } : null),
     }),
     warnings: t.field({
       type: [Warning],
@@ -524,6 +615,18 @@ builder.mutationFields((t) => ({
       if (!status) throw notFound("sync user");
       await ctx.wizard.retryUser(status.id);
       return ctx.prisma.syncUserStatus.findUniqueOrThrow({ ...query, where: { id: status.id } });
+    },
+  }),
+  retryFailedUsers: t.prismaField({
+    ...admin,
+    type: "SyncRun",
+    description:
+      "Retries every failed user of the integration's latest sync at once (a run that failed before listing users lists them again).",
+    args: { integrationId: t.arg.id({ required: true }) },
+    resolve: async (query, _root, args, ctx) => {
+      const integration = await ownIntegration(ctx, args.integrationId);
+      const run = await ctx.wizard.retryFailedUsers(integration.id);
+      return ctx.prisma.syncRun.findUniqueOrThrow({ ...query, where: { id: run.id } });
     },
   }),
   disconnectIntegration: t.prismaField({

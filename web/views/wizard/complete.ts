@@ -14,6 +14,7 @@ export function completeStep(integration: IntegrationCardFragment): HTMLElement 
   if (run) {
     box.append(summaryView(run), h("h3", {}, "Per-user results"));
     const progress = new RunProgress(integration.id, run, rerender);
+    progress.allowRetry(integration.nextActions.includes("RETRY_FAILED_USERS"));
     box.append(progress.el);
   }
   box.append(
@@ -27,8 +28,9 @@ export function completeStep(integration: IntegrationCardFragment): HTMLElement 
     h(
       "div",
       { class: "actions" },
-      h("a", { class: "button", href: "#/integrations" }, "Manage integrations"),
-      h("a", { class: "button secondary", href: "#/deals" }, "Browse deals"),
+      h("a", { class: "button", href: "#/deals" }, "Go to Deals"),
+      h("a", { class: "button secondary", href: "#/integrations" }, "Manage Integration"),
+      h("a", { class: "button secondary", href: "#/connect" }, "Connect Another Integration"),
     ),
   );
   return box;

@@ -11,6 +11,7 @@ import {
   type WizardStep,
 } from "../../generated/graphql.js";
 import { rerender, show } from "../../view.js";
+import { isAdmin } from "../../viewer.js";
 import { PROVIDER_ORDER, PROVIDERS, STEPS } from "../../vocabulary.js";
 import { authorizeStep } from "./authorize.js";
 import { backfillStep } from "./backfill.js";
@@ -41,6 +42,11 @@ function currentStep(i: IntegrationCardFragment | null): WizardStep {
 
 export async function wizardView(provider: CallProvider | null, stale: () => boolean): Promise<void> {
   if (!provider) {
+    if (!isAdmin())
+      return show(
+        "Connect a call recorder",
+        h("p", { class: "notice", "data-code": "FORBIDDEN" }, "Only workspace admins can connect call recorders."),
+      );
     show(
       "Connect a call recorder",
       stepper("CONNECT"),
@@ -61,11 +67,21 @@ export async function wizardView(provider: CallProvider | null, stale: () => boo
     );
     return;
   }
+  const name = PROVIDERS[provider].name;
+  const title = `Connect ${name}`;
+  if (!isAdmin())
+    return show(
+      title,
+      h(
+        "p",
+        { class: "notice", "data-code": "FORBIDDEN" },
+        `Only workspace admins can connect ${name}. Ask an admin; you can browse deals and calls meanwhile.`,
+      ),
+      h("a", { class: "button", href: "#/deals" }, "Go to Deals"),
+    );
   const { integration } = await gql(AppIntegrationDocument, { provider });
   if (stale()) return;
   const step = currentStep(integration);
-  const name = PROVIDERS[provider].name;
-  const title = `Connect ${name}`;
   if (step === "AUTHORIZE") return show(title, stepper(step), authorizeStep(provider, integration, rerender));
   if (!integration) return;
   if (step === "BACKFILL") return show(title, stepper(step), backfillStep(integration, rerender));
