@@ -27,6 +27,11 @@ const env = z.object({
   /** PostgreSQL; unset means the embedded database under CALLSYNC_DATA_DIR (`npm start` only). */
   DATABASE_URL: z.string().min(1).optional(),
   CALLSYNC_DATA_DIR: z.string().default(".callsync"),
+  /**
+   * `npm start`'s provider simulators listen on this port and the next two (Gong, Salesloft,
+   * Clari Copilot); default PORT+1, so restarts find them where the integrations left them.
+   */
+  SIMULATOR_BASE_PORT: z.coerce.number().int().min(0).max(65533).optional(),
   /** Redis for cross-process subscriptions and shared provider quotas; unset = in-process only. */
   REDIS_URL: z.string().min(1).optional(),
   JWT_SECRET: z.string().min(32).optional(),
@@ -103,6 +108,11 @@ const allowList = (documented: string[], extra: string | undefined, configured: 
   ]),
 ];
 
+/** A variable is missing or malformed: the message names each one. */
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}
+
 export interface CredentialKey {
   id: string;
   key: Buffer;
@@ -110,14 +120,14 @@ export interface CredentialKey {
 
 function parsePurgeAuditKey(raw: string): Buffer {
   const key = Buffer.from(raw, "base64");
-  if (key.length < 32) throw new Error("Invalid configuration:\n  PURGE_AUDIT_KEY must be base64 of at least 32 bytes");
+  if (key.length < 32) throw new ConfigError("Invalid configuration:\n  PURGE_AUDIT_KEY must be base64 of at least 32 bytes");
   return key;
 }
 
 /** In production every secret must be configured, not one of the development values, and strong. */
 function assertProductionSecrets(e: Env, keys: CredentialKey[], purgeAuditKey: Buffer): void {
   for (const variable of ["JWT_SECRET", "CREDENTIALS_KEYS", "PURGE_AUDIT_KEY"] as const)
-    if (!e[variable]) throw new Error(`Invalid configuration:\n  ${variable} is required in production`);
+    if (!e[variable]) throw new ConfigError(`Invalid configuration:\n  ${variable} is required in production`);
   assertProductionSecret("JWT_SECRET", e.JWT_SECRET!, [DEV_JWT_SECRET]);
   const devKeys = parseKeys(DEV_CREDENTIALS_KEY).map((k) => k.key);
   for (const k of keys) assertProductionSecret(`CREDENTIALS_KEYS (key "${k.id}")`, k.key, devKeys);
@@ -132,7 +142,7 @@ function parseKeys(raw: string): CredentialKey[] {
     const [id, b64] = entry.trim().split(":");
     const key = Buffer.from(b64 ?? "", "base64");
     if (!id || key.length !== 32)
-      throw new Error(`CREDENTIALS_KEYS entry "${id ?? ""}" must be keyId:base64 of 32 bytes`);
+      throw new ConfigError(`CREDENTIALS_KEYS entry "${id ?? ""}" must be keyId:base64 of 32 bytes`);
     return { id, key };
   });
 }
@@ -141,7 +151,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
   const parsed = env.safeParse(source);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`).join("\n");
-    throw new Error(`Invalid configuration:\n${problems}`);
+    throw new ConfigError(`Invalid configuration:\n${problems}`);
   }
   const e = parsed.data;
   const production = e.NODE_ENV === "production";
@@ -150,9 +160,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
   if (production) assertProductionSecrets(e, credentialKeys, purgeAuditKey);
   // A claimed job waits at most one polling period before it starts; it must not outlive its lease meanwhile.
   if (e.JOB_PROCESS_EVERY_MS * 2 > e.JOB_LOCK_LIFETIME_MS)
-    throw new Error("Invalid configuration:\n  JOB_PROCESS_EVERY_MS must be at most half of JOB_LOCK_LIFETIME_MS");
+    throw new ConfigError("Invalid configuration:\n  JOB_PROCESS_EVERY_MS must be at most half of JOB_LOCK_LIFETIME_MS");
   if (e.IMPORT_CONCURRENCY > e.JOB_MAX_CONCURRENCY)
-    throw new Error("Invalid configuration:\n  IMPORT_CONCURRENCY must not exceed JOB_MAX_CONCURRENCY");
+    throw new ConfigError("Invalid configuration:\n  IMPORT_CONCURRENCY must not exceed JOB_MAX_CONCURRENCY");
   const publicUrl = e.PUBLIC_URL ?? `http://${e.HOST}:${e.PORT}`;
   return {
     env: e.NODE_ENV,
@@ -163,6 +173,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
     oauthResultUrl: e.OAUTH_RESULT_URL ?? `${publicUrl}/app/`,
     databaseUrl: e.DATABASE_URL ?? null,
     dataDir: e.CALLSYNC_DATA_DIR,
+    simulatorBasePort: e.SIMULATOR_BASE_PORT ?? (e.PORT === 0 ? 0 : e.PORT + 1),
     redisUrl: e.REDIS_URL ?? null,
     jwt: {
       secret: e.JWT_SECRET ?? DEV_JWT_SECRET,

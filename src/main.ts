@@ -1,42 +1,95 @@
 /**
  * Command line: `start` (zero-setup: API + worker in one process; embedded PostgreSQL and the
  * provider simulators unless configured), `serve` (API only), `worker` (jobs only), `token`
- * (mint a bearer token for local use).
+ * (mint a bearer token for local use). Start-up problems print one line with the fix.
  */
+import { createServer } from "node:net";
+import { resolve } from "node:path";
 import { parseArgs } from "node:util";
+import pg from "pg";
 import { mintToken } from "./auth/tokens.js";
 import { type Config, loadConfig } from "./config.js";
+import { type DataDirLock, lockDataDir, lockOwner } from "./db/data-dir-lock.js";
 import { type DemoSimulators, startDemoSimulators } from "./demo/simulators.js";
 import { openRuntime, type Runtime } from "./runtime.js";
 import { seedDemo } from "./seed/demo.js";
+import { StartupError, startupProblem } from "./startup-error.js";
 
 const PROVIDER_SETTINGS = ["GONG_CLIENT_ID", "SALESLOFT_CLIENT_ID", "CLARI_API_URL"];
+
+type TokenUser = { id: string; workspaceId: string };
+
+/** The user a token is for: the given email, or the first admin. */
+async function findUser(query: (sql: string, params: unknown[]) => Promise<TokenUser[]>, email?: string) {
+  const rows = email
+    ? await query(`SELECT id, "workspaceId" FROM "User" WHERE lower(email) = $1 ORDER BY "createdAt" LIMIT 1`, [
+        email.toLowerCase(),
+      ])
+    : await query(`SELECT id, "workspaceId" FROM "User" WHERE role = 'ADMIN' ORDER BY "createdAt" LIMIT 1`, []);
+  const user = rows[0];
+  if (!user) throw new StartupError(email ? `no user with email ${email}.` : "no admin user yet. Run npm start once.");
+  return user;
+}
 
 async function token(config: Config, args: string[]): Promise<void> {
   const { values } = parseArgs({
     args,
     options: { email: { type: "string" }, expires: { type: "string", default: "12h" } },
   });
-  const runtime = await openRuntime(config, { role: "none" });
-  try {
-    const user = await runtime.db.prisma.user.findFirst({
-      where: values.email ? { email: values.email.toLowerCase() } : { role: "ADMIN" },
-      orderBy: { createdAt: "asc" },
-    });
-    if (!user) throw new Error(values.email ? `no user with email ${values.email}` : "no admin user; run db:seed");
-    console.log(await mintToken(config.jwt, { userId: user.id, workspaceId: user.workspaceId }, values.expires));
-  } finally {
-    await runtime.close();
+  // While `npm start` runs, read through its embedded database: never a second writer on its files.
+  const running = config.databaseUrl ? null : lockOwner(config.dataDir);
+  let user: TokenUser;
+  if (running?.databaseUrl) {
+    const client = new pg.Client({ connectionString: running.databaseUrl });
+    await client.connect();
+    try {
+      user = await findUser(async (sql, params) => (await client.query<TokenUser>(sql, params)).rows, values.email);
+    } finally {
+      await client.end();
+    }
+  } else {
+    const lock = config.databaseUrl ? null : lockDataDir(config.dataDir);
+    const runtime = await openRuntime(config, { role: "none" });
+    try {
+      user = await findUser(
+        async (sql, params) => (await runtime.db.pool.query<TokenUser>(sql, params)).rows,
+        values.email,
+      );
+    } finally {
+      await runtime.close();
+      lock?.release();
+    }
   }
+  console.log(await mintToken(config.jwt, { userId: user.id, workspaceId: user.workspaceId }, values.expires));
+}
+
+/** Fails fast, in words, when the port is taken (instead of a half-started server). */
+async function ensurePortFree(port: number, host: string): Promise<void> {
+  if (port === 0) return;
+  await new Promise<void>((ok, fail) => {
+    const probe = createServer();
+    probe.once("error", fail);
+    probe.listen(port, host, () => probe.close(() => ok()));
+  });
 }
 
 /** `npm start`: everything a newcomer needs to see the product work, on this machine. */
-async function start(): Promise<{ runtime: Runtime; sims: DemoSimulators | null }> {
+async function start(locks: DataDirLock[]): Promise<{ runtime: Runtime; sims: DemoSimulators | null }> {
   const started = performance.now();
+  const base = loadConfig(process.env);
+  if (!base.databaseUrl) locks.push(lockDataDir(base.dataDir));
+  await ensurePortFree(base.port, base.host);
   const simulate = !PROVIDER_SETTINGS.some((k) => process.env[k]);
-  const sims = simulate ? await startDemoSimulators() : null;
+  const p = base.simulatorBasePort;
+  const sims = simulate
+    ? await startDemoSimulators({
+        ports: p ? { gong: p, salesloft: p + 1, clari: p + 2 } : {},
+        statePath: resolve(base.dataDir, "simulators.json"),
+      })
+    : null;
   const config = loadConfig({ ...process.env, ...(sims?.env ?? {}) });
   const runtime = await openRuntime(config, { role: "start" });
+  if (!config.databaseUrl) locks[0]?.publish(runtime.databaseUrl);
   const demo = await seedDemo(runtime.db.prisma, sims ? { scenario: sims.scenario } : {});
   const adminToken = await mintToken(config.jwt, { userId: demo.adminId, workspaceId: demo.workspaceId }, "24h");
   const graphqlUrl = runtime.app!.url();
@@ -62,10 +115,15 @@ async function start(): Promise<{ runtime: Runtime; sims: DemoSimulators | null 
 async function main(): Promise<void> {
   const [command = "start", ...rest] = process.argv.slice(2);
   if (command === "token") return token(loadConfig(), rest);
-  if (!["start", "serve", "worker"].includes(command)) throw new Error(`unknown command "${command}"`);
+  if (!["start", "serve", "worker"].includes(command))
+    throw new StartupError(`unknown command "${command}". Use start, serve, worker or token.`);
+  const locks: DataDirLock[] = [];
+  process.once("exit", () => {
+    for (const lock of locks) lock.release();
+  });
   const { runtime, sims } =
     command === "start"
-      ? await start()
+      ? await start(locks)
       : { runtime: await openRuntime(loadConfig(), { role: command as "serve" | "worker" }), sims: null };
   const shutdown = async (signal: string) => {
     runtime.log.info({ signal }, "shutting down");
@@ -81,6 +139,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof Error ? (error.stack ?? error.message) : error);
+  const problem = startupProblem(error);
+  if (problem) console.error(`callsync: ${problem}`);
+  else console.error(error instanceof Error ? (error.stack ?? error.message) : error);
   process.exit(1);
 });

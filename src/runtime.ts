@@ -33,6 +33,8 @@ export interface Runtime {
   engine: SyncEngine;
   jobs: Jobs;
   app: App | null;
+  /** The PostgreSQL URL in use (the embedded database's loopback URL under `npm start`). */
+  databaseUrl: string;
   close(): Promise<void>;
 }
 
@@ -163,6 +165,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
     engine,
     jobs,
     app,
+    databaseUrl,
     async close() {
       engine.stop();
       for (const close of [...closers].reverse()) await close();

@@ -1,3 +1,4 @@
+import { ConfigError } from "./config.js";
 /**
  * Is a configured secret fit for production? A secret that anyone can read in this repository,
  * or that a person typed instead of generating (`aaaa…`, all-zero bytes, a repeated pattern),
@@ -56,12 +57,12 @@ export function assertProductionSecret(
   const asBytes = (v: Uint8Array | string) => Buffer.from(typeof v === "string" ? new TextEncoder().encode(v) : v);
   const value = asBytes(secret);
   if (known.some((k) => asBytes(k).equals(value)))
-    throw new Error(
+    throw new ConfigError(
       `Invalid configuration:\n  ${variable} is the repository's development value; generate a production secret (openssl rand -base64 32)`,
     );
   const weakness = secretWeakness(value);
   if (weakness)
-    throw new Error(
+    throw new ConfigError(
       `Invalid configuration:\n  ${variable} is too weak for production: ${weakness}; generate one (openssl rand -base64 32)`,
     );
 }

@@ -2,9 +2,11 @@
 import { startDemoSimulators } from "../demo/simulators.js";
 
 const sims = await startDemoSimulators({
-  gong: Number(process.env.GONG_SIM_PORT ?? 4101),
-  salesloft: Number(process.env.SALESLOFT_SIM_PORT ?? 4102),
-  clari: Number(process.env.CLARI_SIM_PORT ?? 4103),
+  ports: {
+    gong: Number(process.env.GONG_SIM_PORT ?? 4101),
+    salesloft: Number(process.env.SALESLOFT_SIM_PORT ?? 4102),
+    clari: Number(process.env.CLARI_SIM_PORT ?? 4103),
+  },
 });
 console.log(
   `Gong simulator        ${sims.gong.url}   (OAuth client ${sims.gong.clientId} / ${sims.gong.clientSecret})`,

@@ -203,6 +203,11 @@ interface TokenEntry extends OAuthGrant {
   expiresAt: number;
 }
 
+export interface OAuthTokenSnapshot {
+  access: [string, TokenEntry][];
+  refresh: [string, OAuthGrant & { used: boolean }][];
+}
+
 /**
  * The provider side of OAuth: single-use codes valid 10 minutes, access tokens with a
  * lifetime, refresh tokens that rotate and are single use (reuse → invalid_grant).
@@ -256,6 +261,19 @@ export class OAuthTokenStore {
     url.searchParams.set("state", params.state);
     return url;
   }
+  /** Called after tokens are issued or a refresh token is used, so a demo can persist them. */
+  onChange: (() => void) | null = null;
+
+  /** The issued tokens, for keeping them across restarts (`npm start`'s data directory). */
+  snapshot(): OAuthTokenSnapshot {
+    return { access: [...this.access], refresh: [...this.refreshTokens] };
+  }
+
+  restoreSnapshot(snapshot: OAuthTokenSnapshot): void {
+    this.access = new Map(snapshot.access);
+    this.refreshTokens = new Map(snapshot.refresh);
+  }
+
   private codes = new Map<
     string,
     OAuthGrant & { redirectUri: string; expiresAt: number; clientId: string; codeChallenge: string | null }
@@ -292,6 +310,7 @@ export class OAuthTokenStore {
     const entry = this.refreshTokens.get(token);
     if (!entry || entry.used || this.revoked) return "invalid_grant";
     entry.used = true;
+    this.onChange?.();
     return entry;
   }
 
@@ -300,6 +319,7 @@ export class OAuthTokenStore {
     const refreshToken = `rt_${randomBytes(18).toString("hex")}`;
     this.access.set(accessToken, { ...grant, expiresAt: Date.now() + this.accessTokenTtlSeconds * 1000 });
     this.refreshTokens.set(refreshToken, { ...grant, used: false });
+    this.onChange?.();
     return { accessToken, refreshToken, expiresIn: this.accessTokenTtlSeconds };
   }
 

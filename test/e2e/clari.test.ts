@@ -93,7 +93,7 @@ describe("example client: Clari Copilot", () => {
   }, 120_000);
 
   it("opens a deal, its calls, and a call's transcript with speakers, summary and action items", async () => {
-    await page.getByRole("link", { name: "Browse deals" }).click();
+    await page.getByRole("link", { name: "Go to Deals" }).click();
     await page.getByRole("heading", { name: "Deals" }).waitFor();
     await screenshot(page, "clari-6-deals");
 

@@ -123,7 +123,7 @@ describe("example client: Gong", () => {
   }, 120_000);
 
   it("manages the integration: sync now during an outage, retry one failed user, disconnect", async () => {
-    await page.getByRole("link", { name: "Manage integrations" }).click();
+    await page.getByRole("link", { name: "Manage Integration" }).click();
     const card = page.locator('section[data-provider="GONG"]');
     await card.getByRole("button", { name: "Sync now" }).waitFor();
     await expect(card.locator("h2").textContent()).resolves.toBe("Gong Connected");
