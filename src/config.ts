@@ -120,7 +120,8 @@ export interface CredentialKey {
 
 function parsePurgeAuditKey(raw: string): Buffer {
   const key = Buffer.from(raw, "base64");
-  if (key.length < 32) throw new ConfigError("Invalid configuration:\n  PURGE_AUDIT_KEY must be base64 of at least 32 bytes");
+  if (key.length < 32)
+    throw new ConfigError("Invalid configuration:\n  PURGE_AUDIT_KEY must be base64 of at least 32 bytes");
   return key;
 }
 
@@ -160,7 +161,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
   if (production) assertProductionSecrets(e, credentialKeys, purgeAuditKey);
   // A claimed job waits at most one polling period before it starts; it must not outlive its lease meanwhile.
   if (e.JOB_PROCESS_EVERY_MS * 2 > e.JOB_LOCK_LIFETIME_MS)
-    throw new ConfigError("Invalid configuration:\n  JOB_PROCESS_EVERY_MS must be at most half of JOB_LOCK_LIFETIME_MS");
+    throw new ConfigError(
+      "Invalid configuration:\n  JOB_PROCESS_EVERY_MS must be at most half of JOB_LOCK_LIFETIME_MS",
+    );
   if (e.IMPORT_CONCURRENCY > e.JOB_MAX_CONCURRENCY)
     throw new ConfigError("Invalid configuration:\n  IMPORT_CONCURRENCY must not exceed JOB_MAX_CONCURRENCY");
   const publicUrl = e.PUBLIC_URL ?? `http://${e.HOST}:${e.PORT}`;

@@ -4,9 +4,11 @@
  * keyed by the stable code, so no provider wording reaches a client.
  */
 import { ERROR_CODES } from "../errors.js";
-import type { ProviderErrorCode } from "../providers/errors.js";
+import { PROVIDER_ERROR_MESSAGES, type ProviderErrorCode } from "../providers/errors.js";
 
+// What to do, where it differs from the provider layer's own public sentence.
 const SYNC_FAILURES: Record<ProviderErrorCode | "INTERNAL_ERROR", string> = {
+  ...PROVIDER_ERROR_MESSAGES,
   AUTH_FAILED: ERROR_CODES.AUTH_FAILED,
   INVALID_API_CREDENTIALS: ERROR_CODES.INVALID_API_CREDENTIALS,
   MISSING_SCOPE:

@@ -1,6 +1,4 @@
 import type { IntegrationEvent, SyncProgressEvent } from "../../events/pubsub.js";
-import { setPrivateCalls } from "../../privacy/settings.js";
-import { visibleCallWhere } from "../../privacy/visibility.js";
 import {
   LIFECYCLE_ACTIONS,
   LIFECYCLE_STATES,
@@ -10,6 +8,8 @@ import {
   wizardStepOf,
 } from "../../integrations/lifecycle.js";
 import { humanMessage, runProblem } from "../../integrations/messages.js";
+import { setPrivateCalls } from "../../privacy/settings.js";
+import { visibleCallWhere } from "../../privacy/visibility.js";
 import { builder } from "../builder.js";
 import { type Context, viewerWorkspace } from "../context.js";
 import { cursorOfSameParent } from "../cursors.js";
