@@ -223,7 +223,9 @@ async function benchScale(n: number, intervalMinutes: number, waves: number, wor
     );
     console.log("| --- | --- | --- | --- | --- | --- | --- |");
     const first = samples[0]!;
-    console.log(`| connect | — | — | — | ${first.rows} | — | ${first.rssKb.map((r) => Math.round(r / 1024)).join(" / ")} |`);
+    console.log(
+      `| connect | — | — | — | ${first.rows} | — | ${first.rssKb.map((r) => Math.round(r / 1024)).join(" / ")} |`,
+    );
     for (let k = 0; k < waves; k++) {
       const wave = byWave[k]!;
       if (wave.length === 0) {
@@ -257,6 +259,5 @@ async function benchScale(n: number, intervalMinutes: number, waves: number, wor
 }
 
 const sizes = args.integrations.split(",").map(Number);
-for (const n of sizes)
-  await benchScale(n, Number(args["interval-minutes"]), Number(args.waves), Number(args.workers));
+for (const n of sizes) await benchScale(n, Number(args["interval-minutes"]), Number(args.waves), Number(args.workers));
 process.exit(0);
