@@ -106,7 +106,7 @@ describe("finished one-off jobs", () => {
         .filter((r) => !r.finished)
         .map((r) => r.name)
         .sort(),
-    ).toEqual(["jobs:cleanup", "sync:scheduled"]);
+    ).toEqual(["jobs:cleanup", "privacy:retention", "sync:scheduled"]);
 
     // Each sync leaves run-users, one import per matched user and a transcript follow-up; seven
     // syncs never left more than a few syncs' worth of rows (without clean-up: 7 × that).
@@ -140,6 +140,6 @@ describe("finished one-off jobs", () => {
     expect(removed).toBeGreaterThanOrEqual(1);
     const rows = await jobRows();
     expect(rows.filter((r) => r.finished)).toEqual([]);
-    expect(rows.map((r) => r.name).sort()).toEqual(["jobs:cleanup", "sync:scheduled"]);
+    expect(rows.map((r) => r.name).sort()).toEqual(["jobs:cleanup", "privacy:retention", "sync:scheduled"]);
   });
 });
