@@ -46,6 +46,18 @@ const env = z.object({
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   GRAPHQL_MAX_DEPTH: z.coerce.number().int().positive().default(12),
   GRAPHQL_MAX_COST: z.coerce.number().int().positive().default(100_000),
+  /** Schema introspection (`__schema`, `__type`); default on outside production, off in it. */
+  GRAPHQL_INTROSPECTION: bool,
+  /**
+   * Browser origins allowed to call the API cross-origin (comma-separated, e.g.
+   * `https://app.example.com`); they alone get CORS headers, credentials included. Unset: none.
+   */
+  CORS_ORIGINS: z.string().optional(),
+  /** Serve /metrics on its own listener (METRICS_HOST:METRICS_PORT) instead of the API port. */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  METRICS_HOST: z.string().default("127.0.0.1"),
+  /** Bearer token a scrape of /metrics must send; in production required to serve it on the API port. */
+  METRICS_TOKEN: z.string().min(1).optional(),
   /** How often open subscriptions re-check that their user still has access (SECURITY.md rule 7). */
   SUBSCRIPTION_RECHECK_MS: z.coerce.number().int().min(100).max(60_000).default(2_000),
   SYNC_INTERVAL_MINUTES: z.coerce.number().int().positive().default(120),
@@ -108,6 +120,23 @@ const allowList = (documented: string[], extra: string | undefined, configured: 
   ]),
 ];
 
+/** `CORS_ORIGINS` as exact origins (scheme, host, port); a wildcard or a path is a mistake. */
+function parseOrigins(raw: string | undefined): string[] {
+  const origins: string[] = [];
+  for (const entry of (raw ?? "")
+    .split(",")
+    .map((o) => o.trim())
+    .filter(Boolean)) {
+    const url = URL.canParse(entry) ? new URL(entry) : null;
+    if (!url || url.origin === "null" || url.origin !== entry.replace(/\/$/, "") || entry.includes("*"))
+      throw new ConfigError(
+        `Invalid configuration:\n  CORS_ORIGINS entry "${entry}" must be an origin such as https://app.example.com (no wildcard, no path)`,
+      );
+    origins.push(url.origin);
+  }
+  return origins;
+}
+
 /** A variable is missing or malformed: the message names each one. */
 export class ConfigError extends Error {
   override readonly name = "ConfigError";
@@ -159,6 +188,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
   const credentialKeys = parseKeys(e.CREDENTIALS_KEYS ?? DEV_CREDENTIALS_KEY);
   const purgeAuditKey = parsePurgeAuditKey(e.PURGE_AUDIT_KEY ?? DEV_PURGE_AUDIT_KEY);
   if (production) assertProductionSecrets(e, credentialKeys, purgeAuditKey);
+  if (production && e.METRICS_TOKEN) assertProductionSecret("METRICS_TOKEN", e.METRICS_TOKEN, []);
   // A claimed job waits at most one polling period before it starts; it must not outlive its lease meanwhile.
   if (e.JOB_PROCESS_EVERY_MS * 2 > e.JOB_LOCK_LIFETIME_MS)
     throw new ConfigError(
@@ -191,6 +221,18 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
       maxDepth: e.GRAPHQL_MAX_DEPTH,
       maxCost: e.GRAPHQL_MAX_COST,
       subscriptionRecheckMs: e.SUBSCRIPTION_RECHECK_MS,
+      introspection: e.GRAPHQL_INTROSPECTION ?? !production,
+      // "Did you mean …" names schema members an operation did not ask for.
+      suggestions: !production,
+    },
+    corsOrigins: parseOrigins(e.CORS_ORIGINS),
+    metrics: {
+      /** Own listener; null = /metrics on the API port (token-protected, or open outside production). */
+      port: e.METRICS_PORT ?? null,
+      host: e.METRICS_HOST,
+      token: e.METRICS_TOKEN ?? null,
+      /** No own port and no token: production does not serve /metrics at all. */
+      public: !production,
     },
     syncIntervalMinutes: e.SYNC_INTERVAL_MINUTES,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,

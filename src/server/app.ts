@@ -11,7 +11,7 @@ import { usePrometheus } from "@graphql-yoga/plugin-prometheus";
 import { type ExecutionArgs, GraphQLError, type GraphQLSchema, type ValidationContext } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
 import { createYoga, type Plugin, type YogaInitialContext } from "graphql-yoga";
-import type { Registry } from "prom-client";
+import { Registry } from "prom-client";
 import { WebSocketServer } from "ws";
 import { bearer, verifyToken } from "../auth/tokens.js";
 import type { ViewerDirectory } from "../auth/viewers.js";
@@ -19,7 +19,11 @@ import type { Config } from "../config.js";
 import type { Context, Services, Viewer } from "../graphql/context.js";
 import { ERROR_CODES, maskError } from "../graphql/errors.js";
 import { useOperationLimits } from "../graphql/limits.js";
+import { useNoIntrospection, useNoSuggestions } from "../graphql/schema-disclosure.js";
 import { AccessMonitor, useSubscriptionAuthorization } from "../graphql/subscription-auth.js";
+import { corsFor } from "./cors.js";
+import { apiPortMetrics, METRICS_PATH, metricsServer } from "./metrics.js";
+import { applySecurityHeaders, graphiqlWithCsp, securityHeaders } from "./security-headers.js";
 
 /** A route mounted beside GraphQL; returns false when the request is not for it. */
 export type Route = (req: IncomingMessage, res: ServerResponse) => Promise<boolean> | boolean;
@@ -44,7 +48,11 @@ export interface AppOptions {
 
 export interface App {
   server: Server;
+  /** The own /metrics listener when METRICS_PORT is set (SECURITY.md rule 8), else null. */
+  metricsServer: Server | null;
   url(): string;
+  /** Where /metrics is served, once started. */
+  metricsUrl(): string;
   start(port?: number, host?: string): Promise<void>;
   /**
    * Drains: stops accepting connections, answers /ready 503, lets requests in flight finish
@@ -133,14 +141,29 @@ function requestLogger(): Plugin {
   };
 }
 
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+}
+
 export function buildApp(options: AppOptions): App {
   const { config, services, schema } = options;
   const access = new AccessMonitor(services.prisma, config.graphql.subscriptionRecheckMs, services.log);
+  const registry = options.metrics ?? new Registry();
+  const graphiql = graphiqlWithCsp();
+  const withSecurityHeaders = applySecurityHeaders(securityHeaders({ https: config.publicUrl.startsWith("https:") }));
   const yoga = createYoga<Record<string, unknown>, Context>({
     schema,
     graphqlEndpoint: "/graphql",
     graphiql: !config.production,
+    renderGraphiQL: graphiql.render,
     landingPage: false,
+    cors: corsFor(config.corsOrigins),
     logging: services.log.child({ component: "yoga" }),
     maskedErrors: { maskError: (error, message) => maskError(error, message) },
     context: async (initial: InitialContext) => {
@@ -166,20 +189,24 @@ export function buildApp(options: AppOptions): App {
         maxAliases: { n: 30, ...reportAsValidationError },
         maxDirectives: { n: 30, ...reportAsValidationError },
         maxTokens: { n: 4000 },
-        blockFieldSuggestion: { enabled: config.production },
+        // Replaced by useNoSuggestions, which also covers enum values and variables.
+        blockFieldSuggestion: { enabled: false },
       }),
+      ...(config.graphql.introspection ? [] : [useNoIntrospection()]),
+      ...(config.graphql.suggestions ? [] : [useNoSuggestions()]),
       useOperationLimits({ maxCost: config.graphql.maxCost }),
       useSubscriptionAuthorization(access),
-      usePrometheus({
-        endpoint: "/metrics",
-        metrics: { graphql_yoga_http_duration: true },
-        ...(options.metrics ? { registry: options.metrics } : {}),
-      }),
+      // Collects only: who may read /metrics is decided by src/server/metrics.ts.
+      usePrometheus({ endpoint: false, metrics: { graphql_yoga_http_duration: true }, registry }),
       requestLogger(),
+      graphiql.plugin,
     ],
   });
 
-  const routes = options.routes ?? [];
+  const routes = [apiPortMetrics(config.metrics, registry), ...(options.routes ?? [])];
+  const metrics = metricsServer(config.metrics, registry, withSecurityHeaders);
+  if (!metrics && config.metrics.token === null && !config.metrics.public)
+    services.log.warn("/metrics is not served: set METRICS_PORT (own listener) or METRICS_TOKEN (bearer) to scrape it");
   let draining = false;
   const inFlight = new Set<ServerResponse>();
   const streams = new Set<ServerResponse>();
@@ -206,6 +233,7 @@ export function buildApp(options: AppOptions): App {
       streams.delete(res);
       if (inFlight.size === 0) settled?.();
     });
+    withSecurityHeaders(res);
     // While draining, answers ask the client to take its next request elsewhere.
     if (draining) res.setHeader("connection", "close");
     try {
@@ -273,19 +301,20 @@ export function buildApp(options: AppOptions): App {
 
   return {
     server,
+    metricsServer: metrics,
+    metricsUrl() {
+      const address = (metrics ?? server).address();
+      if (!address || typeof address === "string") throw new Error("server is not listening");
+      return `http://${address.address === "::" ? "127.0.0.1" : address.address}:${address.port}${METRICS_PATH}`;
+    },
     url() {
       const address = server.address();
       if (!address || typeof address === "string") throw new Error("server is not listening");
       return `http://${address.address === "::" ? "127.0.0.1" : address.address}:${address.port}/graphql`;
     },
-    start(port = config.port, host = config.host) {
-      return new Promise((resolve, reject) => {
-        server.once("error", reject);
-        server.listen(port, host, () => {
-          server.off("error", reject);
-          resolve();
-        });
-      });
+    async start(port = config.port, host = config.host) {
+      await listen(server, port, host);
+      if (metrics) await listen(metrics, config.metrics.port!, config.metrics.host);
     },
     async stop(graceMs = config.shutdownGraceMs) {
       access.close();
@@ -308,6 +337,10 @@ export function buildApp(options: AppOptions): App {
       await new Promise<void>((resolve) => wss.close(() => resolve()));
       for (const socket of sockets) socket.destroy();
       await closed;
+      if (metrics?.listening) {
+        metrics.closeAllConnections();
+        await new Promise<void>((resolve) => metrics.close(() => resolve()));
+      }
     },
   };
 }

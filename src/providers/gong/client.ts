@@ -11,8 +11,7 @@
  *
  * Page cursor (opaque to the engine; a small versioned JSON string):
  *   {v:1, c: Gong cursor | null, from: ms the Gong cursor's request started at,
- *    at: started-ms of the last call already returned | null, ids: ids returned with started == at,
- *    fp/r: fingerprint of the last page and how often it came back in a row (paging.ts)}
+ *    at: started-ms of the last call already returned | null, ids: ids returned with started == at}
  * Gong cursors are signed and expire. When Gong answers "cursor has expired" (or cannot verify
  * it), the window is re-queried from `at` — the last fully processed call's start, not the
  * window start — and calls in `ids` are dropped, so nothing is returned twice or skipped
@@ -22,8 +21,6 @@ import { z } from "zod";
 import { ProviderError } from "../errors.js";
 import { type Classifier, describeBody, type HttpResponseInfo, ProviderHttp } from "../http.js";
 import { Pacer, type PacerOptions, type QuotaWindow, slotIntervalMs } from "../pacer.js";
-import { countRepeat, LoopGuard, pageFingerprint } from "../paging.js";
-import { idAt, mapItems, parseItems } from "../records.js";
 import type {
   CallPage,
   CallProviderClient,
@@ -32,19 +29,15 @@ import type {
   CredentialSession,
   ProviderCredentials,
   ProviderUser,
-  SkippedRecord,
   TimeWindow,
 } from "../types.js";
 import { mapCall, mapUser, transcriptCallId } from "./mappers.js";
 import {
   type GongCallData,
   type GongCallTranscript,
-  gongCallData,
-  gongCallsEnvelope,
-  gongCallTranscript,
-  gongTranscriptsEnvelope,
-  gongUser,
-  gongUsersEnvelope,
+  gongCallsResponse,
+  gongTranscriptsResponse,
+  gongUsersResponse,
   gongWorkspacesResponse,
 } from "./schemas.js";
 
@@ -139,8 +132,6 @@ const pageCursor = z.object({
   from: z.number(),
   at: z.number().nullable(),
   ids: z.array(z.string()),
-  fp: z.string().optional(),
-  r: z.number().int().nonnegative().optional(),
 });
 type PageCursor = z.infer<typeof pageCursor>;
 
@@ -240,7 +231,7 @@ export function createGongClient(options: GongClientOptions): CallProviderClient
   }
 
   async function extensivePage(filter: Record<string, unknown>, cursor: string | null) {
-    return request("POST", "/v2/calls/extensive", gongCallsEnvelope, {
+    return request("POST", "/v2/calls/extensive", gongCallsResponse, {
       json: { filter, contentSelector: GONG_CONTENT_SELECTOR, ...(cursor ? { cursor } : {}) },
     });
   }
@@ -249,53 +240,35 @@ export function createGongClient(options: GongClientOptions): CallProviderClient
   async function transcripts(callIds: string[]): Promise<Map<string, GongCallTranscript>> {
     const found = new Map<string, GongCallTranscript>();
     for (const batch of chunks(callIds, GONG_BATCH_SIZE)) {
-      const guard = new LoopGuard("page of transcripts");
       let cursor: string | null = null;
       do {
-        const res: z.infer<typeof gongTranscriptsEnvelope> | null = await request(
+        const res: z.infer<typeof gongTranscriptsResponse> | null = await request(
           "POST",
           "/v2/calls/transcript",
-          gongTranscriptsEnvelope,
+          gongTranscriptsResponse,
           {
             json: { filter: { callIds: batch }, ...(cursor ? { cursor } : {}) },
           },
         );
         if (!res) break;
-        cursor = res.records?.cursor ?? null;
-        const page = parseItems(res.callTranscripts, gongCallTranscript, "CALL", idAt("callId", "callid")).items;
-        guard.page(
-          page.map((t) => transcriptCallId(t) ?? ""),
-          cursor,
-        );
-        for (const t of page) {
+        for (const t of res.callTranscripts) {
           const id = transcriptCallId(t);
           if (id) found.set(id, t);
         }
+        cursor = res.records?.cursor ?? null;
       } while (cursor);
     }
     return found;
   }
 
-  /** Calls with their transcripts; a call the contract cannot take (no start time) is skipped. */
-  async function enrich(
-    calls: GongCallData[],
-    owner?: ProviderUser,
-  ): Promise<{ records: CallRecord[]; skipped: SkippedRecord[] }> {
-    if (calls.length === 0) return { records: [], skipped: [] };
+  async function enrich(calls: GongCallData[], owner?: ProviderUser): Promise<CallRecord[]> {
+    if (calls.length === 0) return [];
     const byId = await transcripts(calls.map((c) => c.metaData.id));
-    return mapItems(
-      calls,
-      (c) => mapCall(c, byId.get(c.metaData.id) ?? null, owner ? { owner } : {}),
-      "CALL",
-      (c) => c.metaData.id,
-    );
+    return calls.map((c) => mapCall(c, byId.get(c.metaData.id) ?? null, owner ? { owner } : {}));
   }
 
-  const callIdOf = idAt("metaData.id");
-
-  const client: CallProviderClient & { skippedUsers: SkippedRecord[] } = {
+  return {
     provider: "GONG",
-    skippedUsers: [],
 
     async verify(): Promise<ConnectedAccount> {
       const res = await request("GET", "/v2/workspaces", gongWorkspacesResponse);
@@ -306,22 +279,13 @@ export function createGongClient(options: GongClientOptions): CallProviderClient
 
     async listUsers(): Promise<ProviderUser[]> {
       const users: ProviderUser[] = [];
-      const skipped: SkippedRecord[] = [];
-      const guard = new LoopGuard("page of users");
       let cursor: string | undefined;
       do {
-        const res = await request("GET", "/v2/users", gongUsersEnvelope, { query: { cursor } });
+        const res = await request("GET", "/v2/users", gongUsersResponse, { query: { cursor } });
         if (!res) break;
+        users.push(...res.users.map(mapUser));
         cursor = res.records?.cursor ?? undefined;
-        guard.page(
-          res.users.map((u) => idAt("id")(u) ?? ""),
-          cursor ?? null,
-        );
-        const page = parseItems(res.users, gongUser, "USER", idAt("id"));
-        users.push(...page.items.map(mapUser));
-        skipped.push(...page.skipped);
       } while (cursor);
-      client.skippedUsers = skipped;
       return users;
     },
 
@@ -334,7 +298,7 @@ export function createGongClient(options: GongClientOptions): CallProviderClient
         toDateTime: iso(window.toMs),
         primaryUserIds: [user.providerUserId],
       });
-      let res: z.infer<typeof gongCallsEnvelope> | null;
+      let res: z.infer<typeof gongCallsResponse> | null;
       try {
         res = await extensivePage(filter(state.from), state.c);
       } catch (e) {
@@ -344,22 +308,9 @@ export function createGongClient(options: GongClientOptions): CallProviderClient
       }
       if (!res) return { calls: [], nextCursor: null, total: state.at === null ? 0 : null };
 
-      const next = res.records?.cursor ?? null;
-      // The same page again (a cursor Gong hands back unchanged): counted, bounded (paging.ts).
-      const repeat = next
-        ? countRepeat(
-            state,
-            pageFingerprint(
-              res.calls.map((c) => callIdOf(c) ?? ""),
-              next,
-            ),
-            "page of calls",
-          )
-        : null;
-      const parsed = parseItems(res.calls, gongCallData, "CALL", callIdOf);
       const done = new Set(state.ids);
-      const fresh = parsed.items.filter((c) => !done.has(c.metaData.id));
-      const { records: calls, skipped } = await enrich(fresh, user);
+      const fresh = res.calls.filter((c) => !done.has(c.metaData.id));
+      const calls = await enrich(fresh, user);
 
       let at = state.at;
       let ids = state.ids;
@@ -370,10 +321,10 @@ export function createGongClient(options: GongClientOptions): CallProviderClient
         }
         if (c.startedAt === at) ids = [...ids, c.providerCallId];
       }
+      const next = res.records?.cursor ?? null;
       return {
         calls,
-        skipped: [...parsed.skipped, ...skipped],
-        nextCursor: next ? encodePageCursor({ v: 1, c: next, from: state.from, at, ids, ...repeat }) : null,
+        nextCursor: next ? encodePageCursor({ v: 1, c: next, from: state.from, at, ids }) : null,
         total: res.records?.totalRecords ?? null,
       };
     },
@@ -382,23 +333,16 @@ export function createGongClient(options: GongClientOptions): CallProviderClient
       const records: CallRecord[] = [];
       for (const batch of chunks([...new Set(providerCallIds)], GONG_BATCH_SIZE)) {
         const calls: GongCallData[] = [];
-        const guard = new LoopGuard("page of calls");
         let cursor: string | null = null;
         do {
-          const res: z.infer<typeof gongCallsEnvelope> | null = await extensivePage({ callIds: batch }, cursor);
+          const res: z.infer<typeof gongCallsResponse> | null = await extensivePage({ callIds: batch }, cursor);
           if (!res) break;
+          calls.push(...res.calls);
           cursor = res.records?.cursor ?? null;
-          guard.page(
-            res.calls.map((c) => callIdOf(c) ?? ""),
-            cursor,
-          );
-          // Follow-ups re-read calls already counted at import: what cannot be read stays as stored.
-          calls.push(...parseItems(res.calls, gongCallData, "CALL", callIdOf).items);
         } while (cursor);
-        records.push(...(await enrich(calls)).records);
+        records.push(...(await enrich(calls)));
       }
       return records;
     },
   };
-  return client;
 }
