@@ -512,21 +512,27 @@ export class SyncEngine {
     const failed = await this.prisma.syncUserStatus.count({ where: { runId, state: "FAILED" } });
     const attempted = await this.prisma.syncUserStatus.count({ where: { runId, state: { not: "SKIPPED" } } });
     const status = failed === 0 ? "COMPLETED" : failed === attempted ? "FAILED" : "PARTIAL";
-    const closed = await this.prisma.syncRun.updateMany({
-      where: { id: runId, status: "RUNNING" },
-      data: { status, activeSlot: null, finishedAt: new Date() },
+    // The run and its integration's summary change in one transaction: a reader never sees the run
+    // finished while the integration still shows the previous run's outcome.
+    const run = await this.prisma.$transaction(async (tx) => {
+      const closed = await tx.syncRun.updateMany({
+        where: { id: runId, status: "RUNNING" },
+        data: { status, activeSlot: null, finishedAt: new Date() },
+      });
+      if (closed.count === 0) return null;
+      const finished = await tx.syncRun.findUniqueOrThrow({ where: { id: runId }, include: { integration: true } });
+      await tx.integration.update({
+        where: { id: finished.integrationId },
+        data: {
+          lastSyncAt: finished.finishedAt,
+          lastSyncStatus: status,
+          lastSyncError: failed > 0 ? `${failed} of ${total} users failed` : null,
+          wizardStep: finished.integration.wizardStep === "SYNC" ? "COMPLETE" : finished.integration.wizardStep,
+        },
+      });
+      return finished;
     });
-    if (closed.count === 0) return;
-    const run = await this.prisma.syncRun.findUniqueOrThrow({ where: { id: runId }, include: { integration: true } });
-    await this.prisma.integration.update({
-      where: { id: run.integrationId },
-      data: {
-        lastSyncAt: run.finishedAt,
-        lastSyncStatus: status,
-        lastSyncError: failed > 0 ? `${failed} of ${total} users failed` : null,
-        wizardStep: run.integration.wizardStep === "SYNC" ? "COMPLETE" : run.integration.wizardStep,
-      },
-    });
+    if (!run) return;
     await this.deps.queue.followUpTranscripts(run.integrationId);
     await this.publishProgress(run.integrationId, runId, null);
     await this.publishIntegration(run.integrationId, "SYNC_FINISHED");
@@ -538,23 +544,28 @@ export class SyncEngine {
       { runId, code: err?.code, detail: err ? redactDetail(err.message) : undefined, err: err ? undefined : e },
       "sync run failed",
     );
-    const closed = await this.prisma.syncRun.updateMany({
-      where: { id: runId, status: "RUNNING" },
-      data: {
-        status: "FAILED",
-        activeSlot: null,
-        finishedAt: new Date(),
-        error: err ? `${err.code}: ${publicMessage(err)}` : "Unexpected error",
-      },
-    });
-    if (closed.count === 0) return;
-    const run = await this.prisma.syncRun.findUniqueOrThrow({ where: { id: runId } });
-    if (err?.kind === "RECONNECT_NEEDED") await this.markReconnectNeeded(run.integrationId, err);
-    else
-      await this.prisma.integration.update({
-        where: { id: run.integrationId },
-        data: { lastSyncAt: new Date(), lastSyncStatus: "FAILED", lastSyncError: run.error },
+    const reconnect = err?.kind === "RECONNECT_NEEDED";
+    const run = await this.prisma.$transaction(async (tx) => {
+      const closed = await tx.syncRun.updateMany({
+        where: { id: runId, status: "RUNNING" },
+        data: {
+          status: "FAILED",
+          activeSlot: null,
+          finishedAt: new Date(),
+          error: err ? `${err.code}: ${publicMessage(err)}` : "Unexpected error",
+        },
       });
+      if (closed.count === 0) return null;
+      const failedRun = await tx.syncRun.findUniqueOrThrow({ where: { id: runId } });
+      if (!reconnect)
+        await tx.integration.update({
+          where: { id: failedRun.integrationId },
+          data: { lastSyncAt: failedRun.finishedAt, lastSyncStatus: "FAILED", lastSyncError: failedRun.error },
+        });
+      return failedRun;
+    });
+    if (!run) return;
+    if (reconnect && err) await this.markReconnectNeeded(run.integrationId, err);
     await this.publishProgress(run.integrationId, runId, null);
     await this.publishIntegration(run.integrationId, "SYNC_FINISHED");
   }

@@ -152,13 +152,17 @@ export function spawnCallsync(role: "serve" | "worker", env: Record<string, stri
   };
 }
 
+// Start-up includes tsx compiling src/ on first import: on a loaded 2-core machine that alone has
+// taken most of a minute, so a process gets two before it counts as not starting.
+const START_TIMEOUT_MS = 120_000;
+
 /** An API process (`serve`) on a free port; resolves once GET /ready answers 200. */
 export async function startServe(options: { env: Record<string, string>; name: string }): Promise<CallsyncProcess> {
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
   const proc = spawnCallsync("serve", { PUBLIC_URL: origin, ...options.env, PORT: String(port) }, options.name);
   proc.url = `${origin}/graphql`;
-  const deadline = Date.now() + 60_000;
+  const deadline = Date.now() + START_TIMEOUT_MS;
   for (;;) {
     if (!proc.running) throw new Error(`${options.name} exited before it was ready; output:\n${proc.output()}`);
     try {
@@ -169,7 +173,7 @@ export async function startServe(options: { env: Record<string, string>; name: s
     }
     if (Date.now() > deadline) {
       await proc.kill("SIGKILL");
-      throw new Error(`${options.name} not ready within 60 s; output:\n${proc.output()}`);
+      throw new Error(`${options.name} not ready within ${START_TIMEOUT_MS / 1000} s; output:\n${proc.output()}`);
     }
     await sleep(100);
   }
@@ -181,7 +185,7 @@ export async function startWorker(options: { env: Record<string, string>; name: 
   const env = { ...options.env, LOG_LEVEL: "info", WORKER_NAME: options.name };
   const proc = spawnCallsync("worker", env, options.name);
   try {
-    await proc.waitForLine(/"msg":"worker started"/, 60_000);
+    await proc.waitForLine(/"msg":"worker started"/, START_TIMEOUT_MS);
   } catch (e) {
     await proc.kill("SIGKILL");
     throw e;
