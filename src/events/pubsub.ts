@@ -51,11 +51,29 @@ export interface EventBus {
   close(): Promise<void>;
 }
 
+/**
+ * What a topic's subscribers get after this process lost Redis for a while and events of other
+ * processes may have gone by: "re-read". Sync progress: a run-level event of the run last
+ * heard of (its status is read from the database, so a run that finished meanwhile shows as
+ * finished). Integration events: STATUS_CHANGED (the integration is re-read).
+ */
+export function resync(topic: string, last: unknown): unknown {
+  const [routingKey, ...rest] = topic.split(":");
+  const integrationId = rest.join(":");
+  if (routingKey === "syncProgress") {
+    const event = last as SyncProgressEvent | undefined;
+    return event ? ({ ...event, statusId: null } satisfies SyncProgressEvent) : undefined;
+  }
+  if (routingKey === "integration" && integrationId)
+    return { type: "STATUS_CHANGED", integrationId, at: Date.now() } satisfies IntegrationEvent;
+  return undefined;
+}
+
 export function createEventBus(redisUrl: string | null, log: Logger = createLogger("silent")): EventBus {
   if (!redisUrl) return { pubsub: createPubSub<Events>(), connected: () => true, close: async () => {} };
   const publishClient = openRedis(redisUrl, log.child({ redis: "publish" }));
   const subscribeClient = openRedis(redisUrl, log.child({ redis: "subscribe" }), { queueWhileOffline: true });
-  const eventTarget = createResilientRedisTarget<Events>({ publishClient, subscribeClient, log });
+  const eventTarget = createResilientRedisTarget<Events>({ publishClient, subscribeClient, log, resync });
   return {
     pubsub: createPubSub<Events>({ eventTarget }),
     connected: () => publishClient.status === "ready" && subscribeClient.status === "ready",

@@ -9,7 +9,12 @@
  *   is back (subscribers re-read state from the database, so a late or dropped event only
  *   delays a refresh);
  * - ioredis re-subscribes its channels on reconnect, so other processes' events resume by
- *   themselves.
+ *   themselves;
+ * - what other processes published while this subscriber was away is gone (Redis pub/sub keeps
+ *   nothing, and a publisher that reconnects first flushes its buffer to nobody), so once the
+ *   channels are subscribed again every topic gets one local `resync` event: subscribers re-read
+ *   what they may have missed (a run that finished during the outage) instead of waiting for
+ *   an event that already went by.
  */
 import { randomUUID } from "node:crypto";
 import type { PubSubEventTarget } from "graphql-yoga";
@@ -33,19 +38,56 @@ export function createResilientRedisTarget<E extends Record<string, any>>(args: 
   publishClient: Redis;
   subscribeClient: Redis;
   log: Logger;
+  /**
+   * The event a topic's subscribers get after the subscriber connection came back from an
+   * outage, given the last event delivered on that topic (undefined if none was); undefined
+   * sends none. Without it, no resync events.
+   */
+  resync?: (topic: string, last: unknown) => unknown;
 }): ResilientRedisTarget<E> {
-  const { publishClient, subscribeClient, log } = args;
+  const { publishClient, subscribeClient, log, resync } = args;
   const origin = randomUUID();
   const callbacks = new Map<string, Set<Callback>>();
+  /** The last event delivered per subscribed topic, for `resync`. */
+  const last = new Map<string, unknown>();
   const pending: [topic: string, message: string][] = [];
   let flushing = false;
 
   const deliver = (topic: string, detail: unknown) => {
     const set = callbacks.get(topic);
     if (!set) return;
+    last.set(topic, detail);
     const event = new CustomEvent(topic, { detail });
     for (const callback of [...set]) callback(event);
   };
+
+  // "close" after "ready" is an outage; the "ready" after it is the way back. The resync waits
+  // for Redis to confirm the subscriptions (SUBSCRIBE again is harmless), so that nothing
+  // published after the subscribers re-read is missed.
+  let wasReady = false;
+  let lost = false;
+  subscribeClient.on("close", () => {
+    if (wasReady) lost = true;
+  });
+  subscribeClient.on("ready", () => {
+    wasReady = true;
+    if (!lost || !resync) return;
+    lost = false;
+    const topics = [...callbacks.keys()];
+    if (topics.length === 0) return;
+    subscribeClient.subscribe(...topics).then(
+      () => {
+        for (const topic of topics) {
+          const detail = resync(topic, last.get(topic));
+          if (detail !== undefined) deliver(topic, detail);
+        }
+      },
+      // Gone again before the confirmation: the next "ready" resyncs.
+      () => {
+        lost = true;
+      },
+    );
+  });
 
   subscribeClient.on("message", (topic: string, raw: string) => {
     let message: { o: string; d: unknown };
@@ -127,6 +169,7 @@ export function createResilientRedisTarget<E extends Record<string, any>>(args: 
       set.delete(callback);
       if (set.size > 0) return;
       callbacks.delete(topic);
+      last.delete(topic);
       subscribeClient.unsubscribe(topic).catch(() => {});
     },
     dispatchEvent(event) {

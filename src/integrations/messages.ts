@@ -23,6 +23,8 @@ const SYNC_FAILURES: Record<ProviderErrorCode | "INTERNAL_ERROR", string> = {
   BAD_REQUEST: "The provider refused callsync's request. Retrying will not help; contact support.",
   BAD_RESPONSE: "The provider sent data callsync could not read. Retrying will not help; contact support.",
   NOT_FOUND: "The provider no longer has this user or call. Retrying will not help.",
+  PAGINATION_LOOP:
+    "The provider kept returning the same page of results; callsync stopped this user's listing instead of looping. Retry later; contact support if it persists.",
   INTERNAL_ERROR: "Unexpected error while importing. Retry, and contact support if it persists.",
 };
 

@@ -37,6 +37,8 @@ export const PROVIDER_ERROR_CODES = {
   /** The provider answered with a redirect, which is never followed with credentials. */
   REDIRECT_REFUSED: "PERMANENT",
   BAD_RESPONSE: "PERMANENT",
+  /** The provider kept answering with the same cursor or page (src/providers/paging.ts). */
+  PAGINATION_LOOP: "PERMANENT",
   NOT_FOUND: "PERMANENT",
 } as const satisfies Record<string, ProviderErrorKind>;
 export type ProviderErrorCode = keyof typeof PROVIDER_ERROR_CODES;
@@ -121,6 +123,8 @@ export const PROVIDER_ERROR_MESSAGES: Record<ProviderErrorCode, string> = {
   BAD_RESPONSE: "The provider sent an answer callsync could not read. Retry; contact support if it persists.",
   INCOMPLETE_RESPONSE: "The provider's answer broke off or was unreadable; callsync retries automatically.",
   NOT_FOUND: "The provider no longer has this data.",
+  PAGINATION_LOOP:
+    "The provider kept returning the same page of results, so callsync stopped listing instead of looping. Retry later; contact support if it persists.",
   HOST_NOT_ALLOWED:
     "The provider pointed callsync at an address it does not send credentials to; nothing was sent. Reconnect, and contact support if it persists.",
   REDIRECT_REFUSED:

@@ -150,6 +150,11 @@ export interface CallProviderClient {
   verify(): Promise<ConnectedAccount>;
   listUsers(): Promise<ProviderUser[]>;
   /**
+   * Users the latest `listUsers()` listed but could not map (each with its provider id and
+   * reason); the engine records them as skipped. Absent or empty when there were none.
+   */
+  readonly skippedUsers?: readonly SkippedRecord[];
+  /**
    * One page of the calls owned/hosted by `user` that started in `window`, fully enriched
    * (participants, transcript, summary, action items, CRM ids) with as few requests as the
    * provider permits. `cursor` null starts the window.

@@ -27,7 +27,7 @@ import type { Logger } from "../logger.js";
 import { retentionCutoff } from "../privacy/policy.js";
 import { applyRetentionEverywhere } from "../privacy/settings.js";
 import { isProviderError, ProviderError, publicMessage, redactDetail } from "../providers/errors.js";
-import type { CallProviderClient, ProviderUser } from "../providers/types.js";
+import type { CallProviderClient, ProviderUser, SkippedRecord } from "../providers/types.js";
 import { LeaseLost, UserLease } from "./lease.js";
 import { recordSkipped } from "./skipped.js";
 import { type StoreTarget, storeCalls } from "./store.js";
@@ -186,8 +186,11 @@ export class SyncEngine {
     const existing = await this.prisma.syncUserStatus.count({ where: { runId } });
     if (existing === 0) {
       let users: ProviderUser[];
+      let unreadable: readonly SkippedRecord[];
       try {
-        users = await (await this.client(run.integrationId)).listUsers();
+        const client = await this.client(run.integrationId);
+        users = await client.listUsers();
+        unreadable = client.skippedUsers ?? [];
       } catch (e) {
         await this.failRun(runId, e);
         return;
@@ -198,6 +201,12 @@ export class SyncEngine {
       });
       const byEmail = new Map(workspaceUsers.map((u) => [u.email, u.id]));
       await this.prisma.$transaction(async (tx) => {
+        // Users the provider listed in a shape callsync cannot read: counted, the others go on.
+        await recordSkipped(
+          tx,
+          { workspaceId: run.workspaceId, integrationId: run.integrationId, runId, userStatusId: null },
+          unreadable,
+        );
         for (const u of users) {
           const emails = [u.email, ...u.emailAliases].filter((e): e is string => !!e).map((e) => e.toLowerCase());
           const match = emails.map((e) => byEmail.get(e)).find((id) => id !== undefined) ?? null;

@@ -16,7 +16,7 @@ import {
   WizardIntegrationEventsDocument,
   type WizardIntegrationEventsSubscription,
 } from "../generated/graphql.js";
-import { gql, pollUntil } from "../support/processes.js";
+import { gql, localId, pollUntil } from "../support/processes.js";
 import { subscribe } from "../support/ws.js";
 import {
   expectSettled,
@@ -78,10 +78,13 @@ describe("Redis outage and a killed worker during a backfill", () => {
           250,
         );
 
-        // Workers' progress crosses processes again.
+        // Workers' progress crosses processes again. The backfill often finishes during the
+        // outage; its last events then went by while the API was not subscribed (a worker that
+        // reconnects first flushes its buffer to nobody), and the API's re-read event after it
+        // subscribed again is what tells the watcher the run is over.
         await progress.until(
           (e) => e.syncProgress.run.status !== "RUNNING" || Date.parse(String(e.syncProgress.at)) > restoredAt,
-          60_000,
+          90_000,
         );
 
         const closed = await runClosed(s, run.runId);
@@ -121,6 +124,9 @@ describe("Redis outage and a killed worker during a backfill", () => {
           250,
         );
         expect(next.status).toBe("COMPLETED");
+        // The incremental sync's progress is written by a worker, so it reached the API through
+        // Redis, live, after the outages.
+        await progress.until((e) => localId(e.syncProgress.run.id) === next.id, 30_000);
         for (const p of [s.api, ...s.workers]) expect(p.running, p.name).toBe(true);
       } finally {
         await progress.close();

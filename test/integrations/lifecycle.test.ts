@@ -370,7 +370,7 @@ describe("Gong lifecycle", () => {
     expect(ids).toContain(added.gap);
     const inYear = gong.dataset.calls.filter((c) => {
       const user = gong.dataset.users.find((u) => u.id === c.metaData.primaryUserId);
-      return !user?.emailAddress?.startsWith("outsider") && Date.parse(c.metaData.started) >= now - 365 * DAY;
+      return !user?.emailAddress?.startsWith("outsider") && Date.parse(String(c.metaData.started)) >= now - 365 * DAY;
     });
     expect(after).toHaveLength(inYear.length);
     expect(integration.latestRun!.summary.callsImported).toBe(after.length - before.length);

@@ -20,6 +20,8 @@ import { z } from "zod";
 import { ProviderError, parseRetryAfter } from "../errors.js";
 import { type Classifier, describeBody, type HttpClientOptions, ProviderHttp } from "../http.js";
 import { Pacer, type PacerOptions, type QuotaWindow } from "../pacer.js";
+import { countRepeat, hasMorePages, LoopGuard, pageFingerprint } from "../paging.js";
+import { idAt, parseItems } from "../records.js";
 import type {
   CallPage,
   CallProviderClient,
@@ -27,6 +29,7 @@ import type {
   ConnectedAccount,
   CredentialSession,
   ProviderUser,
+  SkippedRecord,
   TimeWindow,
 } from "../types.js";
 import {
@@ -41,9 +44,11 @@ import {
   type ClariCall,
   type ClariCallDetails,
   ClariCallDetailsResponseSchema,
-  ClariCallsResponseSchema,
+  ClariCallSchema,
+  ClariCallsEnvelopeSchema,
   type ClariUser,
-  ClariUsersResponseSchema,
+  ClariUserSchema,
+  ClariUsersEnvelopeSchema,
 } from "./schemas.js";
 
 export const CLARI_BASE_URL = "https://rest-api.copilot.clari.com";
@@ -109,6 +114,9 @@ const CursorSchema = z.object({
   base: z.number().int().nonnegative(),
   /** When the cursor was made (ms epoch). */
   at: z.number().int(),
+  /** Fingerprint of the last page and how often it came back in a row (paging.ts). */
+  fp: z.string().optional(),
+  r: z.number().int().nonnegative().optional(),
 });
 type Cursor = z.infer<typeof CursorSchema>;
 
@@ -189,6 +197,7 @@ class ClariCopilotClient implements ClariClient {
   private readonly detailsHttp: ProviderHttp;
   private directory: { loadedAt: number; value: ClariDirectory } | null = null;
   private readonly detailsCache = new Map<string, { modified: string | null; details: ClariCallDetails }>();
+  skippedUsers: SkippedRecord[] = [];
 
   constructor(private readonly options: ClariClientOptions) {
     this.base = (options.baseUrl ?? CLARI_BASE_URL).replace(/\/+$/, "");
@@ -268,7 +277,7 @@ class ClariCopilotClient implements ClariClient {
         users = await this.fetchUsers();
       } catch (e) {
         if (!(e instanceof ProviderError && e.code === "NOT_FOUND")) throw e;
-        await this.get(this.listHttp, "/calls", ClariCallsResponseSchema, { limit: 1, includePagination: "false" });
+        await this.get(this.listHttp, "/calls", ClariCallsEnvelopeSchema, { limit: 1, includePagination: "false" });
         users = null;
       }
       return { accountId, name: users ? workspaceName(users) : null, authorizedBy: null };
@@ -284,15 +293,22 @@ class ClariCopilotClient implements ClariClient {
 
   private async fetchUsers(): Promise<ClariUser[]> {
     const users = new Map<string, ClariUser>();
+    const skipped: SkippedRecord[] = [];
+    const guard = new LoopGuard("page of users");
     let query: Record<string, number> | undefined;
-    for (let page = 0; page < 1000; page++) {
-      const res = await this.get(this.http, "/users", ClariUsersResponseSchema, query);
+    for (;;) {
+      const res = await this.get(this.http, "/users", ClariUsersEnvelopeSchema, query);
       if (!res) break;
-      for (const u of res.users) users.set(u.id, u);
+      guard.page(res.users.map((u) => idAt("id")(u) ?? ""));
+      const parsed = parseItems(res.users, ClariUserSchema, "USER", idAt("id", "email"));
+      for (const u of parsed.items) users.set(u.id, u);
+      skipped.push(...parsed.skipped);
       const p = res.pagination;
+      // /users is one answer unless it says otherwise ([I] whether it pages at all).
       if (!p?.hasMore || res.users.length === 0) break;
       query = { skip: p.nextPageSkip ?? (query?.skip ?? 0) + res.users.length, limit: CLARI_MAX_LIMIT };
     }
+    this.skippedUsers = skipped;
     const list = [...users.values()];
     this.directory = { loadedAt: Date.now(), value: clariDirectory(list) };
     return list;
@@ -360,7 +376,8 @@ class ClariCopilotClient implements ClariClient {
     if (!user.email || window.toMs <= window.fromMs) return { calls: [], nextCursor: null, total: 0 };
     const cursor = this.readCursor(rawCursor, window);
     const { res, limit } = await this.fetchCallsPage(user.email, cursor);
-    const listed = res.calls;
+    const parsed = parseItems(res.calls, ClariCallSchema, "CALL", idAt("id"));
+    const listed = parsed.items;
     const times = listed.map((c) => Date.parse(c.time));
     const seen = new Set(cursor.seen);
     const fresh = listed.filter((c, i) => !(times[i] === cursor.last && seen.has(c.id)));
@@ -372,21 +389,24 @@ class ClariCopilotClient implements ClariClient {
 
     const pagination = res.pagination;
     const total = typeof pagination?.matched === "number" ? cursor.base + pagination.matched : null;
-    const hasMore = listed.length > 0 && (pagination?.hasMore ?? listed.length >= limit);
-    if (!hasMore) return { calls, nextCursor: null, total };
+    const hasMore = hasMorePages(pagination?.hasMore, res.calls.length, limit);
+    if (!hasMore) return { calls, skipped: parsed.skipped, nextCursor: null, total };
+    // The same page again (an offset Clari does not honour): counted, bounded (paging.ts).
+    const repeat = countRepeat(cursor, pageFingerprint(res.calls.map((c) => idAt("id")(c) ?? "")), "page of calls");
 
-    const last = Math.max(...times);
+    const last = times.length > 0 ? Math.max(...times) : cursor.last;
     const atLast = listed.filter((_, i) => times[i] === last).map((c) => c.id);
     let next: Cursor = {
       ...cursor,
-      skip: pagination?.nextPageSkip ?? cursor.skip + listed.length,
+      skip: pagination?.nextPageSkip ?? cursor.skip + res.calls.length,
       limit: Math.min(this.pageSize, limit * 2),
       last,
       seen: last === cursor.last ? [...new Set([...cursor.seen, ...atLast])] : atLast,
       at: Date.now(),
+      ...repeat,
     };
     if (next.skip > (this.options.maxSkip ?? CLARI_MAX_SKIP)) next = this.reanchor(next);
-    return { calls, nextCursor: JSON.stringify(next), total };
+    return { calls, skipped: parsed.skipped, nextCursor: JSON.stringify(next), total };
   }
 
   /** One `GET /calls` page; a 502 (response over 6 MB) halves `limit` and asks again. */
@@ -394,7 +414,7 @@ class ClariCopilotClient implements ClariClient {
     let limit = Math.min(cursor.limit, this.pageSize);
     for (;;) {
       try {
-        const res = await this.get(this.listHttp, "/calls", ClariCallsResponseSchema, {
+        const res = await this.get(this.listHttp, "/calls", ClariCallsEnvelopeSchema, {
           "filterUser[]": [email],
           filterTimeGt: iso(cursor.sub - 1),
           filterTimeLt: iso(cursor.to),

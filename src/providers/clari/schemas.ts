@@ -5,6 +5,7 @@
  * payload is the payload as the provider sent it.
  */
 import { z } from "zod";
+import { anyItems } from "../records.js";
 
 const isoDate = z.string().refine((s) => !Number.isNaN(Date.parse(s)), "not an ISO date-time");
 /** CRM ids are strings in every sample; HubSpot ids could plausibly arrive as numbers. */
@@ -139,6 +140,13 @@ export const ClariCallsResponseSchema = z.looseObject({
   pagination: ClariPaginationSchema.nullish(),
 });
 export type ClariCallsResponse = z.infer<typeof ClariCallsResponseSchema>;
+
+/**
+ * What the client parses: the envelopes strictly, each call or user on its own
+ * (src/providers/records.ts), so one record of an unexpected shape never fails its page.
+ */
+export const ClariCallsEnvelopeSchema = ClariCallsResponseSchema.extend({ calls: anyItems });
+export const ClariUsersEnvelopeSchema = ClariUsersResponseSchema.extend({ users: anyItems });
 
 export const ClariCallDetailsResponseSchema = z.looseObject({ call: ClariCallDetailsSchema });
 export type ClariCallDetailsResponse = z.infer<typeof ClariCallDetailsResponseSchema>;

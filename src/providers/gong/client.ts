@@ -11,7 +11,8 @@
  *
  * Page cursor (opaque to the engine; a small versioned JSON string):
  *   {v:1, c: Gong cursor | null, from: ms the Gong cursor's request started at,
- *    at: started-ms of the last call already returned | null, ids: ids returned with started == at}
+ *    at: started-ms of the last call already returned | null, ids: ids returned with started == at,
+ *    fp/r: fingerprint of the last page and how often it came back in a row (paging.ts)}
  * Gong cursors are signed and expire. When Gong answers "cursor has expired" (or cannot verify
  * it), the window is re-queried from `at` — the last fully processed call's start, not the
  * window start — and calls in `ids` are dropped, so nothing is returned twice or skipped
@@ -21,6 +22,8 @@ import { z } from "zod";
 import { ProviderError } from "../errors.js";
 import { type Classifier, describeBody, type HttpResponseInfo, ProviderHttp } from "../http.js";
 import { Pacer, type PacerOptions, type QuotaWindow, slotIntervalMs } from "../pacer.js";
+import { countRepeat, LoopGuard, pageFingerprint } from "../paging.js";
+import { idAt, mapItems, parseItems } from "../records.js";
 import type {
   CallPage,
   CallProviderClient,
@@ -29,15 +32,19 @@ import type {
   CredentialSession,
   ProviderCredentials,
   ProviderUser,
+  SkippedRecord,
   TimeWindow,
 } from "../types.js";
 import { mapCall, mapUser, transcriptCallId } from "./mappers.js";
 import {
   type GongCallData,
   type GongCallTranscript,
-  gongCallsResponse,
-  gongTranscriptsResponse,
-  gongUsersResponse,
+  gongCallData,
+  gongCallsEnvelope,
+  gongCallTranscript,
+  gongTranscriptsEnvelope,
+  gongUser,
+  gongUsersEnvelope,
   gongWorkspacesResponse,
 } from "./schemas.js";
 
@@ -132,6 +139,8 @@ const pageCursor = z.object({
   from: z.number(),
   at: z.number().nullable(),
   ids: z.array(z.string()),
+  fp: z.string().optional(),
+  r: z.number().int().nonnegative().optional(),
 });
 type PageCursor = z.infer<typeof pageCursor>;
 
@@ -231,7 +240,7 @@ export function createGongClient(options: GongClientOptions): CallProviderClient
   }
 
   async function extensivePage(filter: Record<string, unknown>, cursor: string | null) {
-    return request("POST", "/v2/calls/extensive", gongCallsResponse, {
+    return request("POST", "/v2/calls/extensive", gongCallsEnvelope, {
       json: { filter, contentSelector: GONG_CONTENT_SELECTOR, ...(cursor ? { cursor } : {}) },
     });
   }
@@ -240,35 +249,53 @@ export function createGongClient(options: GongClientOptions): CallProviderClient
   async function transcripts(callIds: string[]): Promise<Map<string, GongCallTranscript>> {
     const found = new Map<string, GongCallTranscript>();
     for (const batch of chunks(callIds, GONG_BATCH_SIZE)) {
+      const guard = new LoopGuard("page of transcripts");
       let cursor: string | null = null;
       do {
-        const res: z.infer<typeof gongTranscriptsResponse> | null = await request(
+        const res: z.infer<typeof gongTranscriptsEnvelope> | null = await request(
           "POST",
           "/v2/calls/transcript",
-          gongTranscriptsResponse,
+          gongTranscriptsEnvelope,
           {
             json: { filter: { callIds: batch }, ...(cursor ? { cursor } : {}) },
           },
         );
         if (!res) break;
-        for (const t of res.callTranscripts) {
+        cursor = res.records?.cursor ?? null;
+        const page = parseItems(res.callTranscripts, gongCallTranscript, "CALL", idAt("callId", "callid")).items;
+        guard.page(
+          page.map((t) => transcriptCallId(t) ?? ""),
+          cursor,
+        );
+        for (const t of page) {
           const id = transcriptCallId(t);
           if (id) found.set(id, t);
         }
-        cursor = res.records?.cursor ?? null;
       } while (cursor);
     }
     return found;
   }
 
-  async function enrich(calls: GongCallData[], owner?: ProviderUser): Promise<CallRecord[]> {
-    if (calls.length === 0) return [];
+  /** Calls with their transcripts; a call the contract cannot take (no start time) is skipped. */
+  async function enrich(
+    calls: GongCallData[],
+    owner?: ProviderUser,
+  ): Promise<{ records: CallRecord[]; skipped: SkippedRecord[] }> {
+    if (calls.length === 0) return { records: [], skipped: [] };
     const byId = await transcripts(calls.map((c) => c.metaData.id));
-    return calls.map((c) => mapCall(c, byId.get(c.metaData.id) ?? null, owner ? { owner } : {}));
+    return mapItems(
+      calls,
+      (c) => mapCall(c, byId.get(c.metaData.id) ?? null, owner ? { owner } : {}),
+      "CALL",
+      (c) => c.metaData.id,
+    );
   }
 
-  return {
+  const callIdOf = idAt("metaData.id");
+
+  const client: CallProviderClient & { skippedUsers: SkippedRecord[] } = {
     provider: "GONG",
+    skippedUsers: [],
 
     async verify(): Promise<ConnectedAccount> {
       const res = await request("GET", "/v2/workspaces", gongWorkspacesResponse);
@@ -279,13 +306,22 @@ export function createGongClient(options: GongClientOptions): CallProviderClient
 
     async listUsers(): Promise<ProviderUser[]> {
       const users: ProviderUser[] = [];
+      const skipped: SkippedRecord[] = [];
+      const guard = new LoopGuard("page of users");
       let cursor: string | undefined;
       do {
-        const res = await request("GET", "/v2/users", gongUsersResponse, { query: { cursor } });
+        const res = await request("GET", "/v2/users", gongUsersEnvelope, { query: { cursor } });
         if (!res) break;
-        users.push(...res.users.map(mapUser));
         cursor = res.records?.cursor ?? undefined;
+        guard.page(
+          res.users.map((u) => idAt("id")(u) ?? ""),
+          cursor ?? null,
+        );
+        const page = parseItems(res.users, gongUser, "USER", idAt("id"));
+        users.push(...page.items.map(mapUser));
+        skipped.push(...page.skipped);
       } while (cursor);
+      client.skippedUsers = skipped;
       return users;
     },
 
@@ -298,7 +334,7 @@ export function createGongClient(options: GongClientOptions): CallProviderClient
         toDateTime: iso(window.toMs),
         primaryUserIds: [user.providerUserId],
       });
-      let res: z.infer<typeof gongCallsResponse> | null;
+      let res: z.infer<typeof gongCallsEnvelope> | null;
       try {
         res = await extensivePage(filter(state.from), state.c);
       } catch (e) {
@@ -308,9 +344,22 @@ export function createGongClient(options: GongClientOptions): CallProviderClient
       }
       if (!res) return { calls: [], nextCursor: null, total: state.at === null ? 0 : null };
 
+      const next = res.records?.cursor ?? null;
+      // The same page again (a cursor Gong hands back unchanged): counted, bounded (paging.ts).
+      const repeat = next
+        ? countRepeat(
+            state,
+            pageFingerprint(
+              res.calls.map((c) => callIdOf(c) ?? ""),
+              next,
+            ),
+            "page of calls",
+          )
+        : null;
+      const parsed = parseItems(res.calls, gongCallData, "CALL", callIdOf);
       const done = new Set(state.ids);
-      const fresh = res.calls.filter((c) => !done.has(c.metaData.id));
-      const calls = await enrich(fresh, user);
+      const fresh = parsed.items.filter((c) => !done.has(c.metaData.id));
+      const { records: calls, skipped } = await enrich(fresh, user);
 
       let at = state.at;
       let ids = state.ids;
@@ -321,10 +370,10 @@ export function createGongClient(options: GongClientOptions): CallProviderClient
         }
         if (c.startedAt === at) ids = [...ids, c.providerCallId];
       }
-      const next = res.records?.cursor ?? null;
       return {
         calls,
-        nextCursor: next ? encodePageCursor({ v: 1, c: next, from: state.from, at, ids }) : null,
+        skipped: [...parsed.skipped, ...skipped],
+        nextCursor: next ? encodePageCursor({ v: 1, c: next, from: state.from, at, ids, ...repeat }) : null,
         total: res.records?.totalRecords ?? null,
       };
     },
@@ -333,16 +382,23 @@ export function createGongClient(options: GongClientOptions): CallProviderClient
       const records: CallRecord[] = [];
       for (const batch of chunks([...new Set(providerCallIds)], GONG_BATCH_SIZE)) {
         const calls: GongCallData[] = [];
+        const guard = new LoopGuard("page of calls");
         let cursor: string | null = null;
         do {
-          const res: z.infer<typeof gongCallsResponse> | null = await extensivePage({ callIds: batch }, cursor);
+          const res: z.infer<typeof gongCallsEnvelope> | null = await extensivePage({ callIds: batch }, cursor);
           if (!res) break;
-          calls.push(...res.calls);
           cursor = res.records?.cursor ?? null;
+          guard.page(
+            res.calls.map((c) => callIdOf(c) ?? ""),
+            cursor,
+          );
+          // Follow-ups re-read calls already counted at import: what cannot be read stays as stored.
+          calls.push(...parseItems(res.calls, gongCallData, "CALL", callIdOf).items);
         } while (cursor);
-        records.push(...(await enrich(calls)));
+        records.push(...(await enrich(calls)).records);
       }
       return records;
     },
   };
+  return client;
 }

@@ -8,6 +8,7 @@
  * TRANSCRIPT_PENDING; once the transcript is there it is READY (AI content may legitimately
  * never come when the customer has Gong's AI features off, so it does not hold readiness back).
  */
+import { RecordSkip } from "../records.js";
 import type {
   ActionItemRecord,
   CallDirection,
@@ -25,7 +26,8 @@ export function mapUser(user: GongUser): ProviderUser {
   const name = [user.firstName, user.lastName].filter((p): p is string => Boolean(p?.trim())).join(" ");
   return {
     providerUserId: user.id,
-    email: user.emailAddress ?? null,
+    // Email matching falls back to the address Gong verified when the primary one is missing.
+    email: user.emailAddress || user.trustedEmailAddress || null,
     emailAliases: user.emailAliases ?? [],
     name: name.length > 0 ? name : null,
     active: user.active ?? true,
@@ -146,6 +148,15 @@ export function mapActionItems(call: GongCallData, transcriptReady: boolean): Ac
   }));
 }
 
+/** `metaData.started`, else the next-best `scheduled`; null when neither is a readable instant. */
+export function callStart(call: GongCallData): number | null {
+  for (const value of [call.metaData.started, call.metaData.scheduled]) {
+    const ms = value ? Date.parse(value) : Number.NaN;
+    if (!Number.isNaN(ms)) return ms;
+  }
+  return null;
+}
+
 export function transcriptCallId(t: GongCallTranscript): string | null {
   return t.callId ?? t.callid ?? null;
 }
@@ -165,8 +176,14 @@ export function mapCall(
   options: MapCallOptions = {},
 ): CallRecord {
   const meta = call.metaData;
-  const startedAt = Date.parse(meta.started);
-  if (Number.isNaN(startedAt)) throw new TypeError(`Gong call ${meta.id} has an unreadable start time`);
+  const startedAt = callStart(call);
+  if (startedAt === null)
+    throw new RecordSkip(
+      meta.started || meta.scheduled ? "UNREADABLE" : "MISSING_FIELD",
+      meta.started || meta.scheduled
+        ? "The call's start time (metaData.started, or scheduled) is not a date-time"
+        : "The call has no start time (metaData.started) and no scheduled time to use instead",
+    );
   const durationMs = typeof meta.duration === "number" ? Math.round(meta.duration * 1000) : null;
   const monologues = transcript ? transcript.transcript : null;
   const ownerId = meta.primaryUserId ?? null;

@@ -6,6 +6,7 @@
  * values Gong may omit or null are `nullish`; only what a record cannot do without is required.
  */
 import { z } from "zod";
+import { anyItems } from "../records.js";
 
 const id = z.string();
 const text = z.string().nullish();
@@ -32,6 +33,8 @@ export const gongWorkspacesResponse = z.looseObject({
 export const gongUser = z.looseObject({
   id,
   emailAddress: text,
+  /** The address Gong verified for the user; real accounts can have it without `emailAddress`. */
+  trustedEmailAddress: text,
   emailAliases: z.array(z.string()).nullish(),
   firstName: text,
   lastName: text,
@@ -44,14 +47,20 @@ export const gongUsersResponse = z.looseObject({
   records: gongRecords.nullish(),
   users: z.array(gongUser),
 });
+/** What the client parses: the envelope strictly, each user on its own (src/providers/records.ts). */
+export const gongUsersEnvelope = gongUsersResponse.extend({ users: anyItems });
 
 export const gongCallBasicData = z.looseObject({
   id,
   url: text,
   title: text,
+  /** ISO-8601; the next-best start time when `started` is missing or unreadable. */
   scheduled: text,
-  /** ISO-8601 with Z or an offset. */
-  started: z.string().refine((v) => !Number.isNaN(Date.parse(v)), "started must be an ISO-8601 date-time"),
+  /**
+   * ISO-8601 with Z or an offset. Real payloads can lack it; the mapper falls back to
+   * `scheduled` and skips the call (MISSING_FIELD) only when neither is readable.
+   */
+  started: text,
   /** seconds */
   duration: z.number().nullish(),
   primaryUserId: text,
@@ -145,6 +154,8 @@ export const gongCallsResponse = z.looseObject({
   records: gongRecords.nullish(),
   calls: z.array(gongCallData),
 });
+/** What the client parses: one call Gong sends in a shape callsync cannot take never fails its page. */
+export const gongCallsEnvelope = gongCallsResponse.extend({ calls: anyItems });
 
 export const gongSentence = z.looseObject({
   /** ms from call start */
@@ -168,6 +179,8 @@ export const gongTranscriptsResponse = z.looseObject({
   records: gongRecords.nullish(),
   callTranscripts: z.array(gongCallTranscript),
 });
+/** What the client parses: an unreadable transcript counts as not there yet. */
+export const gongTranscriptsEnvelope = gongTranscriptsResponse.extend({ callTranscripts: anyItems });
 
 /** /oauth2/generate-customer-token answer (code exchange and refresh). */
 export const gongTokenResponse = z.looseObject({

@@ -20,6 +20,8 @@ import { z } from "zod";
 import { ProviderError, type ProviderErrorCode, parseRetryAfter } from "../errors.js";
 import { type HttpResponseInfo, ProviderHttp } from "../http.js";
 import { Pacer, type PacerOptions, type QuotaWindow } from "../pacer.js";
+import { countRepeat, hasMorePages, LoopGuard, pageFingerprint } from "../paging.js";
+import { idAt, mapItems, parseItems } from "../records.js";
 import type {
   CallPage,
   CallProviderClient,
@@ -28,6 +30,7 @@ import type {
   CredentialSession,
   ProviderCredentials,
   ProviderUser,
+  SkippedRecord,
   TimeWindow,
 } from "../types.js";
 import { type ConversationBundle, mapConversation, mapUser, type SalesloftMappingOptions } from "./mappers.js";
@@ -36,11 +39,12 @@ import {
   callDataRecordSchema,
   conversationSchema,
   extensiveConversationSchema,
-  listEnvelope,
+  listEnvelopeOfAny,
   opportunitySchema,
   personSchema,
   type SalesloftConversation,
   type SalesloftExtensiveConversation,
+  type SalesloftListEnvelope,
   type SalesloftSentence,
   sentenceSchema,
   singleEnvelope,
@@ -128,12 +132,28 @@ function describeSalesloftError(body: unknown, status: number): string {
   return `HTTP ${status}`;
 }
 
-/** The checkpoint: conversations created at or after `after`, minus `skip` (already returned at that instant). */
+/**
+ * Whether a list answer has another page: `metadata.paging.next_page` when Salesloft sent it,
+ * else (real answers can come without paging) while the page is full.
+ */
+export function salesloftHasMore(res: SalesloftListEnvelope, perPage = SALESLOFT_MAX_PER_PAGE): boolean {
+  const next = res.metadata?.paging?.next_page;
+  return hasMorePages(next === undefined ? null : next !== null, res.data.length, perPage);
+}
+
+const rawId = idAt("guid", "id");
+
+/**
+ * The checkpoint: conversations created at or after `after`, minus `skip` (already returned at
+ * that instant); `fp`/`r`: the last page's fingerprint and how often it came back in a row.
+ */
 const cursorSchema = z.object({
   v: z.literal(1),
   after: z.string(),
   skip: z.array(z.string()),
   page: z.number().int().min(1),
+  fp: z.string().optional(),
+  r: z.number().int().nonnegative().optional(),
 });
 type Cursor = z.infer<typeof cursorSchema>;
 
@@ -205,6 +225,7 @@ class SalesloftClient implements CallProviderClient {
   private readonly concurrency: number;
   private readonly caches: { [P in LookupPath]: TtlCache<LookupRecord<P> | null> };
   private directoryCache: { users: ProviderUser[]; at: number } | null = null;
+  skippedUsers: SkippedRecord[] = [];
 
   constructor(private readonly options: SalesloftClientOptions) {
     this.base = (options.apiBaseUrl ?? options.baseUrl ?? SALESLOFT_API_BASE_URL).replace(/\/+$/, "");
@@ -267,12 +288,18 @@ class SalesloftClient implements CallProviderClient {
 
   async listUsers(): Promise<ProviderUser[]> {
     const users: ProviderUser[] = [];
+    const skipped: SkippedRecord[] = [];
+    const guard = new LoopGuard("page of users");
     for (let page = 1; ; page++) {
-      const res = await this.get("/v2/users", listEnvelope(userSchema), { per_page: SALESLOFT_MAX_PER_PAGE, page });
-      users.push(...res.data.map(mapUser));
-      if (res.metadata?.paging?.next_page == null || res.data.length === 0) break;
+      const res = await this.get("/v2/users", listEnvelopeOfAny, { per_page: SALESLOFT_MAX_PER_PAGE, page });
+      guard.page(res.data.map((u) => rawId(u) ?? ""));
+      const parsed = parseItems(res.data, userSchema, "USER", rawId);
+      users.push(...parsed.items.map(mapUser));
+      skipped.push(...parsed.skipped);
+      if (!salesloftHasMore(res)) break;
     }
     this.directoryCache = { users, at: Date.now() };
+    this.skippedUsers = skipped;
     return users;
   }
 
@@ -289,7 +316,7 @@ class SalesloftClient implements CallProviderClient {
 
   async listCallsPage(user: ProviderUser, window: TimeWindow, rawCursor: string | null): Promise<CallPage> {
     const cursor = decodeSalesloftCursor(rawCursor, window);
-    const res = await this.get("/v2/conversations", listEnvelope(conversationSchema), {
+    const res = await this.get("/v2/conversations", listEnvelopeOfAny, {
       "user_guids[]": [user.providerUserId],
       "created_at[gte]": cursor.after,
       "created_at[lt]": new Date(window.toMs).toISOString(),
@@ -298,14 +325,20 @@ class SalesloftClient implements CallProviderClient {
       per_page: SALESLOFT_MAX_PER_PAGE,
       page: cursor.page,
     });
+    const hasMore = salesloftHasMore(res);
+    // The same page again (Salesloft ignoring `page`, or a keyset that does not move): bounded.
+    const repeat = hasMore
+      ? countRepeat(cursor, pageFingerprint(res.data.map((c) => rawId(c) ?? "")), "page of conversations")
+      : null;
+    const parsed = parseItems(res.data, conversationSchema, "CALL", rawId);
+    const listed = parsed.items;
     const skip = new Set(cursor.skip);
-    const fresh = res.data.filter((c) => !skip.has(c.id));
-    const calls = await this.enrich(fresh, user);
+    const fresh = listed.filter((c) => !skip.has(c.id));
+    const { records: calls, skipped } = await this.enrich(fresh, user);
 
-    const hasMore = res.metadata?.paging?.next_page != null && res.data.length > 0;
     let nextCursor: string | null = null;
     if (hasMore) {
-      const last = (res.data.at(-1) as SalesloftConversation).created_at;
+      const last = (listed.at(-1) as SalesloftConversation | undefined)?.created_at ?? cursor.after;
       nextCursor =
         last === cursor.after
           ? // The whole page shares one instant: step to the next page of that instant.
@@ -314,33 +347,39 @@ class SalesloftClient implements CallProviderClient {
               after: last,
               skip: [...skip, ...fresh.map((c) => c.id)],
               page: cursor.page + 1,
+              ...repeat,
             })
           : encodeSalesloftCursor({
               v: 1,
               after: last,
-              skip: res.data.filter((c) => c.created_at === last).map((c) => c.id),
+              skip: listed.filter((c) => c.created_at === last).map((c) => c.id),
               page: 1,
+              ...repeat,
             });
     }
-    return { calls, nextCursor, total: null };
+    return { calls, skipped: [...parsed.skipped, ...skipped], nextCursor, total: null };
   }
 
   async fetchCalls(providerCallIds: string[]): Promise<CallRecord[]> {
     const ids = [...new Set(providerCallIds)];
     const found: SalesloftConversation[] = [];
     for (const part of chunk(ids, SALESLOFT_MAX_PER_PAGE)) {
-      const res = await this.get("/v2/conversations", listEnvelope(conversationSchema), {
+      const res = await this.get("/v2/conversations", listEnvelopeOfAny, {
         "ids[]": part,
         per_page: SALESLOFT_MAX_PER_PAGE,
         page: 1,
       });
-      found.push(...res.data);
+      // Follow-ups re-read calls already counted at import: what cannot be read stays as stored.
+      found.push(...parseItems(res.data, conversationSchema, "CALL", rawId).items);
     }
-    return this.enrich(found, null);
+    return (await this.enrich(found, null)).records;
   }
 
-  private async enrich(conversations: SalesloftConversation[], owner: ProviderUser | null): Promise<CallRecord[]> {
-    if (conversations.length === 0) return [];
+  private async enrich(
+    conversations: SalesloftConversation[],
+    owner: ProviderUser | null,
+  ): Promise<{ records: CallRecord[]; skipped: SkippedRecord[] }> {
+    if (conversations.length === 0) return { records: [], skipped: [] };
     const fetched = await mapLimit(conversations, this.concurrency, (c) => this.extensive(c));
     const full = fetched.map((f) => f.conversation);
     const [sentences, opportunities, accounts, people, cdrs, usersByEmail] = await Promise.all([
@@ -365,19 +404,24 @@ class SalesloftClient implements CallProviderClient {
     ]);
     if (owner?.email && !usersByEmail.has(owner.email.toLowerCase()))
       usersByEmail.set(owner.email.toLowerCase(), owner);
-    return full.map((c, i) => {
-      const bundle: ConversationBundle = {
-        conversation: c,
-        extensive: fetched[i]?.extensive ?? false,
-        sentences: sentences[i] ?? null,
-        opportunity: (c.opportunity?.id && opportunities.get(c.opportunity.id)) || null,
-        account: (c.account?.id && accounts.get(c.account.id)) || null,
-        person: (c.person?.id && people.get(c.person.id)) || null,
-        callDataRecord: (c.call_id && cdrs.get(c.call_id)) || null,
-        usersByEmail,
-      };
-      return mapConversation(bundle, this.options);
-    });
+    return mapItems(
+      full.map((c, i) => ({ c, i })),
+      ({ c, i }) => {
+        const bundle: ConversationBundle = {
+          conversation: c,
+          extensive: fetched[i]?.extensive ?? false,
+          sentences: sentences[i] ?? null,
+          opportunity: (c.opportunity?.id && opportunities.get(c.opportunity.id)) || null,
+          account: (c.account?.id && accounts.get(c.account.id)) || null,
+          person: (c.person?.id && people.get(c.person.id)) || null,
+          callDataRecord: (c.call_id && cdrs.get(c.call_id)) || null,
+          usersByEmail,
+        };
+        return mapConversation(bundle, this.options);
+      },
+      "CALL",
+      ({ c }) => c.id,
+    );
   }
 
   /** `/extensive`; tenants without the AI add-on answer 404, then the listed conversation is all there is. */
@@ -399,15 +443,19 @@ class SalesloftClient implements CallProviderClient {
   /** All sentences of a transcription; null when Salesloft does not have them (yet). */
   private async sentences(transcriptionId: string): Promise<SalesloftSentence[] | null> {
     const all: SalesloftSentence[] = [];
+    const guard = new LoopGuard("page of transcript sentences");
     try {
       for (let page = 1; ; page++) {
         const res = await this.get(
           `/v2/transcriptions/${encodeURIComponent(transcriptionId)}/sentences`,
-          listEnvelope(sentenceSchema),
+          listEnvelopeOfAny,
           { per_page: SALESLOFT_MAX_PER_PAGE, page },
         );
-        all.push(...res.data);
-        if (res.metadata?.paging?.next_page == null || res.data.length === 0) break;
+        // Sentences carry the transcription's id, not their own: a page is told by its text and times.
+        guard.page(res.data.map((x) => JSON.stringify(x)));
+        // A sentence of an unexpected shape is left out; the rest of the transcript is kept.
+        all.push(...parseItems(res.data, sentenceSchema, "CALL", () => transcriptionId).items);
+        if (!salesloftHasMore(res)) break;
       }
     } catch (e) {
       if (e instanceof ProviderError && e.code === "NOT_FOUND") return null;
@@ -431,12 +479,14 @@ class SalesloftClient implements CallProviderClient {
       else missing.push(id);
     }
     for (const part of chunk(missing, SALESLOFT_MAX_PER_PAGE)) {
-      const res = await this.get(`/v2/${path}`, listEnvelope(lookups[path]), {
+      const res = await this.get(`/v2/${path}`, listEnvelopeOfAny, {
         "ids[]": part,
         per_page: SALESLOFT_MAX_PER_PAGE,
         page: 1,
       });
-      const byId = new Map((res.data as LookupRecord<P>[]).map((r) => [String(r.id), r]));
+      // A linked record of an unexpected shape counts as not found: the call keeps its other ids.
+      const records = parseItems(res.data, lookups[path], "CALL", rawId).items as LookupRecord<P>[];
+      const byId = new Map(records.map((r) => [String(r.id), r]));
       for (const id of part) {
         const record = byId.get(id) ?? null;
         cache.set(id, record);

@@ -11,6 +11,7 @@
  *   or comes from a meeting platform) → CONFERENCE, else UNKNOWN.
  * - Web link: no URL is documented; built from `conversationUrlTemplate` (`{id}` placeholder).
  */
+import { RecordSkip } from "../records.js";
 import type {
   ActionItemRecord,
   CallDirection,
@@ -114,7 +115,13 @@ export function callTimes(c: SalesloftConversation): {
   durationMs: number | null;
 } {
   const recordingStart = c.started_recording_at == null ? null : epochToMs(c.started_recording_at);
-  const startedAt = isoToMs(c.event_start_date) ?? recordingStart ?? (isoToMs(c.created_at) as number);
+  // The calendar start, else the recording's start, else (next best) when Salesloft created it.
+  const startedAt = isoToMs(c.event_start_date) ?? recordingStart ?? isoToMs(c.created_at);
+  if (startedAt === null)
+    throw new RecordSkip(
+      "UNREADABLE",
+      "The conversation has no readable start time (event_start_date, started_recording_at or created_at)",
+    );
   const durationMs = c.duration == null ? null : Math.round(c.duration);
   const endedAt = isoToMs(c.event_end_date) ?? (durationMs === null ? null : startedAt + durationMs);
   return { startedAt, endedAt, durationMs: durationMs ?? (endedAt === null ? null : endedAt - startedAt) };

@@ -6,6 +6,7 @@
  * sometimes serialised with a numeric and sometimes with a string id.
  */
 import { z } from "zod";
+import { anyItems } from "../records.js";
 
 const idString = z.union([z.string(), z.number()]).transform(String);
 
@@ -16,7 +17,8 @@ const ref = refSchema.nullish();
 export const pagingSchema = z.looseObject({
   per_page: z.number().nullish(),
   current_page: z.number().nullish(),
-  next_page: z.number().nullable(),
+  /** null on the last page; absent in some real answers (then pages are read while full). */
+  next_page: z.number().nullish(),
   prev_page: z.number().nullish(),
 });
 
@@ -26,6 +28,16 @@ export const listEnvelope = <T extends z.ZodType>(item: T) =>
     data: z.array(item),
     metadata: z.looseObject({ paging: pagingSchema.nullish() }).nullish(),
   });
+
+/**
+ * What the client parses: the envelope strictly, each item on its own (src/providers/records.ts),
+ * so one record of an unexpected shape never fails its page. `metadata.paging` may be absent.
+ */
+export const listEnvelopeOfAny = z.looseObject({
+  data: anyItems,
+  metadata: z.looseObject({ paging: pagingSchema.nullish() }).nullish(),
+});
+export type SalesloftListEnvelope = z.infer<typeof listEnvelopeOfAny>;
 
 /** `{data: {...}}` */
 export const singleEnvelope = <T extends z.ZodType>(item: T) => z.looseObject({ data: item });

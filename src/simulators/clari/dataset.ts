@@ -8,8 +8,10 @@
 import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { ClariCallDetailsSchema, ClariUserSchema } from "../../providers/clari/schemas.js";
+import { oddRecords } from "../../providers/records.js";
 import { conversation, pick, privateCalls, prng, type Scenario } from "../scenario.js";
 
+/** The shapes the client maps; a dataset record that does not fit is served anyway and skipped by the client. */
 export const ClariDatasetSchema = z.object({
   users: z.array(ClariUserSchema),
   calls: z.array(ClariCallDetailsSchema),
@@ -18,12 +20,30 @@ export type ClariDataset = z.infer<typeof ClariDatasetSchema>;
 export type ClariDatasetCall = ClariDataset["calls"][number];
 export type ClariDatasetUser = ClariDataset["users"][number];
 
-/** Reads and validates a dataset file; throws with the first problems when it does not fit. */
+/**
+ * What a dataset file must be: `users` and `calls` arrays of JSON objects, taken as they are —
+ * whatever a real account recorded — because the client reads records one by one and skips
+ * (and counts) what it cannot map. `strictClariDataset` lists those records.
+ */
+const ClariDatasetFileSchema = z.object({
+  users: z.array(z.looseObject({})),
+  calls: z.array(z.looseObject({})),
+});
+
+/** Reads a dataset file; throws with the first problems when it is not two arrays of objects. */
 export function loadClariDataset(path: string): ClariDataset {
   const raw: unknown = JSON.parse(readFileSync(path, "utf8"));
-  const parsed = ClariDatasetSchema.safeParse(raw);
+  const parsed = ClariDatasetFileSchema.safeParse(raw);
   if (!parsed.success) throw new Error(`${path} is not a Clari Copilot dataset: ${z.prettifyError(parsed.error)}`);
-  return parsed.data;
+  return parsed.data as unknown as ClariDataset;
+}
+
+/** The records of a dataset that do not have the shape the client maps (it skips each of them). */
+export function strictClariDataset(dataset: ClariDataset): string[] {
+  return [
+    ...oddRecords(dataset.users, ClariUserSchema, "users"),
+    ...oddRecords(dataset.calls, ClariCallDetailsSchema, "calls"),
+  ];
 }
 
 const uuid = (rand: () => number): string => {

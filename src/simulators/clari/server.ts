@@ -15,6 +15,7 @@
  * | defaultSort | "desc" when `sortTime` is absent | "asc" |
  * | behaviours.sendRetryAfter | false: 429 without Retry-After | true |
  * | privateFlag | "field": calls carry `is_private` | "absent": no flag on any call |
+ * | repeatPages | false | true: `GET /calls` ignores `skip` (first page again, `hasMore` true) |
  *
  * Private calls (`is_private: true` in the dataset) are left out of `GET /calls` unless
  * `includePrivate=true`, as Clari documents; `GET /call-details` serves them by id.
@@ -49,6 +50,8 @@ export interface ClariSimSettings {
   defaultSort: "asc" | "desc";
   availability: ClariAvailability;
   privateFlag: "field" | "absent";
+  /** A misbehaving provider: `GET /calls` answers its first page whatever `skip` says, claiming more. */
+  repeatPages: boolean;
 }
 
 export const defaultClariSimSettings = (): ClariSimSettings => ({
@@ -62,6 +65,7 @@ export const defaultClariSimSettings = (): ClariSimSettings => ({
   weeklyQuota: null,
   defaultSort: "desc",
   privateFlag: "field",
+  repeatPages: false,
   availability: {
     enabled: true,
     transcriptDelayMs: 5 * 60_000,
@@ -331,10 +335,11 @@ export function createClariApp(state: ClariSimState): Hono {
       })
       .sort((a, b) => sort * (Date.parse(a.time) - Date.parse(b.time)) || a.id.localeCompare(b.id));
 
+    const from = state.settings.repeatPages ? 0 : skip;
     const page = matches
-      .slice(skip, skip + limit)
+      .slice(from, from + limit)
       .map((call) => withoutDetails(shownPrivacy(respell(call, state.settings.sourceCrmSpelling), state.settings)));
-    const hasMore = skip + page.length < matches.length;
+    const hasMore = state.settings.repeatPages || from + page.length < matches.length;
     const body =
       c.req.query("includePagination") === "false"
         ? { calls: page }

@@ -23,6 +23,7 @@ import {
   gongUser,
   gongWorkspace,
 } from "../../providers/gong/schemas.js";
+import { oddRecords } from "../../providers/records.js";
 import { conversation, pick, privateCalls, prng, type Scenario } from "../scenario.js";
 
 export interface GongDataset {
@@ -32,18 +33,37 @@ export interface GongDataset {
   callTranscripts: GongCallTranscript[];
 }
 
+/**
+ * What a dataset file must be: the four arrays, and a first workspace (the company id). Users,
+ * calls and transcripts are taken as they are — whatever a real account recorded — because the
+ * client tolerates odd records one by one (it skips what it cannot map and imports the rest);
+ * `strictGongDataset` says which records the client would skip.
+ */
 export const gongDatasetSchema = z.object({
-  workspaces: z.array(gongWorkspace).min(1),
-  users: z.array(gongUser),
-  calls: z.array(gongCallData),
-  callTranscripts: z.array(gongCallTranscript),
+  workspaces: z.tuple([gongWorkspace], z.unknown()),
+  users: z.array(z.looseObject({})),
+  calls: z.array(z.looseObject({})),
+  callTranscripts: z.array(z.looseObject({})),
 });
 
 export async function loadGongDataset(path: string): Promise<GongDataset> {
   const raw: unknown = JSON.parse(await readFile(path, "utf8"));
+  return parseGongDataset(raw, path);
+}
+
+export function parseGongDataset(raw: unknown, name = "dataset"): GongDataset {
   const parsed = gongDatasetSchema.safeParse(raw);
-  if (!parsed.success) throw new Error(`Invalid Gong dataset ${path}: ${parsed.error.message}`);
-  return parsed.data;
+  if (!parsed.success) throw new Error(`Invalid Gong dataset ${name}: ${parsed.error.message}`);
+  return parsed.data as unknown as GongDataset;
+}
+
+/** The records of a dataset that do not have the shape the client maps (it skips each of them). */
+export function strictGongDataset(dataset: GongDataset): string[] {
+  return [
+    ...oddRecords(dataset.users, gongUser, "users"),
+    ...oddRecords(dataset.calls, gongCallData, "calls"),
+    ...oddRecords(dataset.callTranscripts, gongCallTranscript, "callTranscripts"),
+  ];
 }
 
 /** Gong ids are numeric strings of up to 20 digits; these have 19. */

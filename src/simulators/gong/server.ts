@@ -54,6 +54,8 @@ export interface GongSimulatorSwitches {
   cursorExpiredStatus: number;
   /** `api_base_url_for_customer` in token answers; null = this simulator's own origin. */
   apiBaseUrl: string | null;
+  /** A misbehaving provider: a request with a cursor gets the first page again, with that same cursor. */
+  repeatCursor: boolean;
 }
 
 export const defaultGongSwitches = (): GongSimulatorSwitches => ({
@@ -66,6 +68,7 @@ export const defaultGongSwitches = (): GongSimulatorSwitches => ({
   transcriptsWhenNone: "404",
   cursorExpiredStatus: 400,
   apiBaseUrl: null,
+  repeatCursor: false,
 });
 
 export interface GongSimulatorState {
@@ -161,6 +164,11 @@ function paginate<T>(
   fp: string,
 ): { page: T[]; records: Record<string, unknown> } | Response {
   let after: CursorPayload | null = null;
+  if (cursor && state.switches.repeatCursor) {
+    const first = paginate(c, { ...state, switches: { ...state.switches, repeatCursor: false } }, items, undefined, fp);
+    if (first instanceof Response) return first;
+    return { page: first.page, records: { ...first.records, cursor } };
+  }
   if (cursor) {
     const read = readCursor(state, cursor, fp);
     if (read === "invalid") return gongError(c, 400, "failed to verify cursor");
@@ -236,19 +244,34 @@ function fingerprint(value: unknown): string {
 
 // ---- availability and projection ----
 
-const endOf = (call: GongCallData) => Date.parse(call.metaData.started) + (call.metaData.duration ?? 0) * 1000;
+/**
+ * Recorded payloads are loaded as they are (dataset.ts), so a call may lack what the client
+ * would skip it for: the simulator still serves it, ordered by `started`, else `scheduled`.
+ */
+const metaOf = (call: GongCallData): Partial<GongCallData["metaData"]> => call.metaData ?? {};
+export function startedOf(call: GongCallData): number {
+  const meta = metaOf(call);
+  for (const value of [meta.started, meta.scheduled]) {
+    const ms = typeof value === "string" ? Date.parse(value) : Number.NaN;
+    if (!Number.isNaN(ms)) return ms;
+  }
+  return 0;
+}
+const idOf = (call: GongCallData) => String(metaOf(call).id ?? "");
+const endOf = (call: GongCallData) => startedOf(call) + (Number(metaOf(call).duration) || 0) * 1000;
 const isVisible = (state: GongSimulatorState, call: GongCallData) =>
   endOf(call) + state.switches.visibleAfterMs <= state.clock.now();
 const isProcessed = (state: GongSimulatorState, call: GongCallData) =>
   endOf(call) + state.switches.contentAfterMs <= state.clock.now();
 
 function matches(call: GongCallData, filter: CallsFilter): boolean {
-  const started = Date.parse(call.metaData.started);
+  const started = startedOf(call);
+  const meta = metaOf(call);
   if (filter.fromDateTime && started < Date.parse(filter.fromDateTime)) return false;
   if (filter.toDateTime && started >= Date.parse(filter.toDateTime)) return false;
-  if (filter.workspaceId && call.metaData.workspaceId !== filter.workspaceId) return false;
-  if (filter.callIds && !filter.callIds.includes(call.metaData.id)) return false;
-  if (filter.primaryUserIds && !filter.primaryUserIds.includes(call.metaData.primaryUserId ?? "")) return false;
+  if (filter.workspaceId && meta.workspaceId !== filter.workspaceId) return false;
+  if (filter.callIds && !filter.callIds.includes(idOf(call))) return false;
+  if (filter.primaryUserIds && !filter.primaryUserIds.includes(String(meta.primaryUserId ?? ""))) return false;
   return true;
 }
 
@@ -426,7 +449,7 @@ export function createGongApp(state: GongSimulatorState): Hono<Env> {
   app.get("/v2/users", (c) => {
     const denied = requireScope(c, "api:users:read");
     if (denied) return denied;
-    const items = state.dataset.users.map((u, i) => ({ t: i, id: u.id, item: u }));
+    const items = state.dataset.users.map((u, i) => ({ t: i, id: String(u.id ?? i), item: u }));
     const result = paginate(c, state, items, c.req.query("cursor"), "users");
     if (result instanceof Response) return result;
     return c.json({ requestId: requestId(), records: result.records, users: result.page });
@@ -435,7 +458,7 @@ export function createGongApp(state: GongSimulatorState): Hono<Env> {
   app.get("/v2/calls/:id{[0-9]+}", (c) => {
     const denied = requireScope(c, "api:calls:read:basic");
     if (denied) return denied;
-    const call = state.dataset.calls.find((x) => x.metaData.id === c.req.param("id") && isVisible(state, x));
+    const call = state.dataset.calls.find((x) => idOf(x) === c.req.param("id") && isVisible(state, x));
     if (!call) return gongError(c, 404, `Call ID ${c.req.param("id")} was not found`);
     return c.json({ requestId: requestId(), call: call.metaData });
   });
@@ -454,7 +477,7 @@ export function createGongApp(state: GongSimulatorState): Hono<Env> {
     }
     const items = state.dataset.calls
       .filter((call) => isVisible(state, call) && matches(call, filter))
-      .map((call) => ({ t: Date.parse(call.metaData.started), id: call.metaData.id, item: call }))
+      .map((call) => ({ t: startedOf(call), id: idOf(call), item: call }))
       .sort(byOrder);
     if (items.length === 0) return gongError(c, 404, "No calls found corresponding to the provided filters");
     const result = paginate(c, state, items, cursor, fingerprint({ filter, selector }));
@@ -477,8 +500,8 @@ export function createGongApp(state: GongSimulatorState): Hono<Env> {
     const transcripts = new Map(state.dataset.callTranscripts.map((t) => [transcriptCallId(t), t]));
     const items = state.dataset.calls
       .filter((call) => isVisible(state, call) && isProcessed(state, call) && matches(call, filter))
-      .filter((call) => transcripts.has(call.metaData.id))
-      .map((call) => ({ t: Date.parse(call.metaData.started), id: call.metaData.id, item: call.metaData.id }))
+      .filter((call) => transcripts.has(idOf(call)))
+      .map((call) => ({ t: startedOf(call), id: idOf(call), item: idOf(call) }))
       .sort(byOrder);
     if (items.length === 0 && state.switches.transcriptsWhenNone === "404")
       return gongError(c, 404, "No calls found corresponding to the provided filters");

@@ -6,6 +6,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { z } from "zod";
+import { oddRecords } from "../../providers/records.js";
 import {
   accountSchema,
   callDataRecordSchema,
@@ -63,24 +64,46 @@ function check<T>(schema: z.ZodType, value: unknown, where: string): T {
   return value as T;
 }
 
-/** Validates a dataset object (e.g. parsed JSON) against the shapes the client reads. */
+/**
+ * Records are taken as they are — whatever a real account recorded — as long as each is a JSON
+ * object: the client reads records one by one and skips (and counts) what it cannot map, so
+ * the simulator must be able to serve such records. Only the team, which names the tenant, is
+ * checked against the client's shape. `strictSalesloftDataset` lists what the client would skip.
+ */
+const record = z.looseObject({});
+const lenient = <T>(value: unknown, where: string): T => check<T>(record, value, where);
+
+/** Validates a dataset object (e.g. parsed JSON): a team of the client's shape, records as JSON objects. */
 export function parseSalesloftDataset(raw: unknown): SalesloftDataset {
   const file = datasetFileSchema.parse(raw);
   return {
     team: check(teamSchema, file.team, "team"),
-    users: file.users.map((u, i) => check(userSchema, u, `users[${i}]`)),
-    conversations: file.conversations.map((c, i) => check(extensiveConversationSchema, c, `conversations[${i}]`)),
+    users: file.users.map((u, i) => lenient(u, `users[${i}]`)),
+    conversations: file.conversations.map((c, i) => lenient(c, `conversations[${i}]`)),
     sentences: Object.fromEntries(
       Object.entries(file.sentences).map(([id, list]) => [
         id,
-        list.map((s, i) => check<SalesloftSentencePayload>(sentenceSchema, s, `sentences.${id}[${i}]`)),
+        list.map((s, i) => lenient<SalesloftSentencePayload>(s, `sentences.${id}[${i}]`)),
       ]),
     ),
-    opportunities: file.opportunities.map((o, i) => check(opportunitySchema, o, `opportunities[${i}]`)),
-    accounts: file.accounts.map((a, i) => check(accountSchema, a, `accounts[${i}]`)),
-    people: file.people.map((p, i) => check(personSchema, p, `people[${i}]`)),
-    callDataRecords: file.callDataRecords.map((r, i) => check(callDataRecordSchema, r, `callDataRecords[${i}]`)),
+    opportunities: file.opportunities.map((o, i) => lenient(o, `opportunities[${i}]`)),
+    accounts: file.accounts.map((a, i) => lenient(a, `accounts[${i}]`)),
+    people: file.people.map((p, i) => lenient(p, `people[${i}]`)),
+    callDataRecords: file.callDataRecords.map((r, i) => lenient(r, `callDataRecords[${i}]`)),
   };
+}
+
+/** Where a dataset's records do not have the shape the client maps (the client skips each of them). */
+export function strictSalesloftDataset(dataset: SalesloftDataset): string[] {
+  return [
+    ...oddRecords(dataset.users, userSchema, "users"),
+    ...oddRecords(dataset.conversations, extensiveConversationSchema, "conversations"),
+    ...oddRecords(dataset.opportunities, opportunitySchema, "opportunities"),
+    ...oddRecords(dataset.accounts, accountSchema, "accounts"),
+    ...oddRecords(dataset.people, personSchema, "people"),
+    ...oddRecords(dataset.callDataRecords, callDataRecordSchema, "callDataRecords"),
+    ...Object.entries(dataset.sentences).flatMap(([id, list]) => oddRecords(list, sentenceSchema, `sentences.${id}`)),
+  ];
 }
 
 export async function loadSalesloftDataset(path: string): Promise<SalesloftDataset> {

@@ -16,6 +16,8 @@
  *   whether an unfinished block is sent with that status ("status") or as `null` ("null").
  * - `switches.extensiveNotFound`: `/extensive` answers 404 (tenant without the AI add-on).
  * - `switches.transcriptDelayMs` / `aiDelayMs`: availability delays (not documented; default 15/30 min).
+ * - `switches.listPaging`: "omitted" sends list answers without `metadata.paging` (seen in real answers).
+ * - `switches.repeatPages`: every list request answers page 1 again, claiming a next page.
  * - `oauth.accessTokenTtlSeconds`: token lifetime (default 7200, the usual observation).
  */
 import { type Context, Hono } from "hono";
@@ -45,6 +47,13 @@ export interface SalesloftSwitches {
   pendingStatus: string;
   pendingAiAs: "status" | "null";
   extensiveNotFound: boolean;
+  /**
+   * [S] Whether list answers carry `metadata.paging`: real `/v2/users` answers were recorded
+   * without it ("omitted"), so a client must page on full pages alone.
+   */
+  listPaging: "metadata" | "omitted";
+  /** A misbehaving provider: every list request answers its first page again (and says there is more). */
+  repeatPages: boolean;
 }
 
 export interface SalesloftSimState {
@@ -157,6 +166,8 @@ class Query {
 
 export function createSalesloftApp(state: SalesloftSimState): Hono {
   const app = new Hono();
+  /** `switches.repeatPages`: the first answer of each listing, served again. */
+  const repeated = new Map<string, unknown>();
   app.use("*", behaviourMiddleware(state.behaviours, state.log, errorBody));
   const meter = { windowStart: 0, used: 0 };
 
@@ -235,7 +246,7 @@ export function createSalesloftApp(state: SalesloftSimState): Hono {
     });
   });
 
-  app.get("/v2/*", (c) => {
+  app.get("/v2/*", async (c) => {
     const authorization = c.req.header("authorization");
     const apiKey = authorization?.startsWith("Bearer ") ? authorization.slice(7) : null;
     let userEmail: string | null = null;
@@ -278,7 +289,23 @@ export function createSalesloftApp(state: SalesloftSimState): Hono {
       .split("/")
       .filter(Boolean)
       .map(decodeURIComponent);
-    return route(c, state, segments, query, { page, perPage }, userEmail);
+    // Repeats hit the two listings a client pages through (users, conversations), not lookups by id.
+    const listing = segments.length === 1 && (segments[0] === "users" || segments[0] === "conversations");
+    const modes = {
+      omitPaging: state.switches.listPaging === "omitted",
+      repeat: state.switches.repeatPages && listing && query.multi("ids") === null,
+    };
+    if (!modes.repeat) return route(c, state, segments, query, { page, perPage, ...modes }, userEmail);
+    // The listing's first answer, served again whatever the page or keyset asked for.
+    const listingKey = `${segments[0]}:${query.multi("user_guids")?.join(",") ?? ""}`;
+    let first = repeated.get(listingKey);
+    if (!first) {
+      const res = route(c, state, segments, query, { page, perPage, ...modes }, userEmail);
+      if (!res.ok) return res;
+      first = await res.json();
+      repeated.set(listingKey, first);
+    }
+    return c.json(first as object);
   });
 
   app.all("*", (c) => c.json(errorBody(404), 404));
@@ -288,12 +315,17 @@ export function createSalesloftApp(state: SalesloftSimState): Hono {
 interface Paging {
   page: number;
   perPage: number;
+  /** `switches.listPaging === "omitted"`: no `metadata.paging` in the answer. */
+  omitPaging?: boolean;
+  /** `switches.repeatPages`: page 1 again, whatever was asked, with a next page. */
+  repeat?: boolean;
 }
 
 function list<T>(c: Context, items: T[], paging: Paging, sorting: { sort_by: string; sort_direction: string }) {
-  const start = (paging.page - 1) * paging.perPage;
+  const start = paging.repeat ? 0 : (paging.page - 1) * paging.perPage;
   const data = items.slice(start, start + paging.perPage);
-  const hasNext = start + paging.perPage < items.length;
+  const hasNext = paging.repeat || start + paging.perPage < items.length;
+  if (paging.omitPaging) return c.json({ metadata: { filtering: {}, sorting }, data });
   return c.json({
     metadata: {
       filtering: {},
@@ -504,6 +536,8 @@ export async function startSalesloftSimulator(options: SalesloftSimulatorOptions
       pendingStatus: "processing",
       pendingAiAs: "status",
       extensiveNotFound: false,
+      listPaging: "metadata",
+      repeatPages: false,
       ...options.switches,
     },
     clientId: options.clientId ?? "salesloft-sim-client",

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { generateClariDataset, loadClariDataset } from "../../../src/simulators/clari/dataset.js";
+import { generateClariDataset, loadClariDataset, strictClariDataset } from "../../../src/simulators/clari/dataset.js";
 import { defaultScenario } from "../../../src/simulators/scenario.js";
 import { clientFor, listAll, simulator } from "./support.js";
 
@@ -36,14 +36,20 @@ describe("Clari Copilot simulator dataset", () => {
     expect(data.calls.some((c) => (c.users?.length ?? 0) > 1)).toBe(true);
   });
 
-  it("round-trips through a dataset file, and a file that does not fit is refused with the reason", () => {
+  it("round-trips through a dataset file; a record the client would skip loads unchanged, a file that is not a dataset is refused", () => {
     const dir = mkdtempSync(join(tmpdir(), "clari-dataset-"));
     const good = join(dir, "good.json");
     writeFileSync(good, JSON.stringify(data));
     expect(loadClariDataset(good)).toEqual(data);
+    const odd = join(dir, "odd.json");
+    const oddCall = { id: "x", status: "PROCESSED", time: "soon" };
+    writeFileSync(odd, JSON.stringify({ users: [], calls: [oddCall] }));
+    const loaded = loadClariDataset(odd);
+    expect(loaded.calls).toEqual([oddCall]);
+    expect(strictClariDataset(loaded)).toEqual(["calls[0]"]);
     const bad = join(dir, "bad.json");
-    writeFileSync(bad, JSON.stringify({ users: [], calls: [{ id: "x", status: "PROCESSED", time: "soon" }] }));
-    expect(() => loadClariDataset(bad)).toThrow(/time/);
+    writeFileSync(bad, JSON.stringify({ users: [], calls: "none" }));
+    expect(() => loadClariDataset(bad)).toThrow(/calls/);
   });
 
   it("a generated tenant imports completely through the client: every organised call once", async () => {

@@ -53,7 +53,7 @@ describe("Clari Copilot paging: GET /calls with skip/limit", () => {
   it("an empty window costs one request and has no next page", async () => {
     const sim = await simulator({ dataset: dataset(calls(3, Date.now() - 30 * DAY)) });
     const page = await clientFor(sim).listCallsPage(adaUser, { fromMs: Date.now() - DAY, toMs: Date.now() }, null);
-    expect(page).toEqual({ calls: [], nextCursor: null, total: 0 });
+    expect(page).toEqual({ calls: [], skipped: [], nextCursor: null, total: 0 });
     expect(sim.log.count()).toBe(1);
   });
 

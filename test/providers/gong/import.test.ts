@@ -68,7 +68,7 @@ describe("Gong: listCallsPage", () => {
     const { calls, pages } = await importAll(ada);
     const expected = h.sim.dataset.calls
       .filter((c) => c.metaData.primaryUserId === ada.providerUserId)
-      .sort((a, b) => Date.parse(a.metaData.started) - Date.parse(b.metaData.started));
+      .sort((a, b) => Date.parse(String(a.metaData.started)) - Date.parse(String(b.metaData.started)));
     expect(calls.map((c) => c.providerCallId)).toEqual(expected.map((c) => c.metaData.id));
     expect(pages).toBe(3); // 8 calls, 3 per page
     expect(h.sim.log.count(isExtensive)).toBe(3);

@@ -261,10 +261,29 @@ describe("Gong mapping rules", () => {
     expect(mapCall(c, null).actionItems).toEqual([{ text: "Send the deck", ownerSpeakerId: null, ownerName: null }]);
   });
 
-  it("an unreadable start time is refused at the boundary (the page becomes BAD_RESPONSE, not a NaN record)", () => {
+  it("a missing or unreadable start time falls back to the scheduled time; with neither the call is skipped (never a NaN record)", () => {
     const raw = fixture<{ metaData: Record<string, unknown> }>("extensive-call.json");
     raw.metaData.started = "yesterday";
-    expect(gongCallData.safeParse(raw).success).toBe(false);
+    raw.metaData.scheduled = "2018-02-18T02:00:00-08:00";
+    expect(mapCall(gongCallData.parse(raw), null).startedAt).toBe(Date.parse("2018-02-18T10:00:00Z"));
+    delete raw.metaData.started;
+    expect(mapCall(gongCallData.parse(raw), null).startedAt).toBe(Date.parse("2018-02-18T10:00:00Z"));
+    delete raw.metaData.scheduled;
+    expect(() => mapCall(gongCallData.parse(raw), null)).toThrow(
+      expect.objectContaining({ name: "RecordSkip", reasonCode: "MISSING_FIELD" }),
+    );
+    raw.metaData.started = "yesterday";
+    expect(() => mapCall(gongCallData.parse(raw), null)).toThrow(
+      expect.objectContaining({ name: "RecordSkip", reasonCode: "UNREADABLE" }),
+    );
+  });
+
+  it("a user without emailAddress is matched by Gong's trustedEmailAddress", () => {
+    const [user] = gongUsersResponse.parse(fixture("users-response.json")).users;
+    expect(mapUser({ ...user!, emailAddress: null, trustedEmailAddress: "trusted@example.com" }).email).toBe(
+      "trusted@example.com",
+    );
+    expect(mapUser({ ...user!, trustedEmailAddress: "trusted@example.com" }).email).toBe(user!.emailAddress);
   });
 
   it("a call without duration has no end", () => {

@@ -104,13 +104,24 @@ describe("Gong: transient failures", () => {
 
   it("an answer of the wrong shape is BAD_RESPONSE (PERMANENT), not retried", async () => {
     h = await harness();
+    const e = await failure(
+      h
+        .newClient({
+          fetch: async () => Response.json({ requestId: "r", calls: { not: "a list" } }, { status: 200 }),
+        })
+        .fetchCalls(["1234567890123456789"]),
+    );
+    expect(e).toMatchObject({ code: "BAD_RESPONSE", kind: "PERMANENT" });
+  });
+
+  it("one call of the wrong shape is left out of a follow-up; the others come back", async () => {
+    h = await harness();
     const broken: GongCallData = structuredClone(h.sim.dataset.calls[0]!);
     broken.metaData.id = "1234567890123456789";
     broken.content = { ...broken.content, brief: 42 as unknown as string }; // Gong promises a string
     h.sim.dataset.calls.push(broken);
     h.sim.log.clear();
-    const e = await failure(h.client.fetchCalls(["1234567890123456789"]));
-    expect(e).toMatchObject({ code: "BAD_RESPONSE", kind: "PERMANENT" });
-    expect(h.sim.log.count()).toBe(1);
+    const calls = await h.client.fetchCalls(["1234567890123456789", h.sim.dataset.calls[0]!.metaData.id]);
+    expect(calls.map((c) => c.providerCallId)).toEqual([h.sim.dataset.calls[0]!.metaData.id]);
   });
 });

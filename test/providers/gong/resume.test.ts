@@ -17,7 +17,8 @@ function expectedIds(user: ProviderUser): string[] {
     .filter((c) => c.metaData.primaryUserId === user.providerUserId)
     .sort(
       (a, b) =>
-        Date.parse(a.metaData.started) - Date.parse(b.metaData.started) || (a.metaData.id < b.metaData.id ? -1 : 1),
+        Date.parse(String(a.metaData.started)) - Date.parse(String(b.metaData.started)) ||
+        (a.metaData.id < b.metaData.id ? -1 : 1),
     )
     .map((c) => c.metaData.id);
 }
@@ -75,7 +76,7 @@ describe("Gong: page cursors", () => {
     const user = await ada();
     const mine = h.sim.dataset.calls
       .filter((c) => c.metaData.primaryUserId === user.providerUserId)
-      .sort((a, b) => Date.parse(a.metaData.started) - Date.parse(b.metaData.started));
+      .sort((a, b) => Date.parse(String(a.metaData.started)) - Date.parse(String(b.metaData.started)));
     // calls 2..5 (0-based) start at the same instant: the first page ends in the middle of them
     for (const c of mine.slice(2, 6)) c.metaData.started = mine[2]!.metaData.started;
     const first = await h.client.listCallsPage(user, WINDOW, null);

@@ -2,7 +2,7 @@ import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { loadSalesloftDataset } from "../../../src/simulators/salesloft/dataset.js";
+import { loadSalesloftDataset, strictSalesloftDataset } from "../../../src/simulators/salesloft/dataset.js";
 import { type SalesloftSimulator, startSalesloftSimulator } from "../../../src/simulators/salesloft/server.js";
 import { connect } from "./helpers.js";
 
@@ -40,10 +40,16 @@ describe("Salesloft simulator", () => {
     expect(sentences.body.data).toHaveLength(1);
   });
 
-  it("rejects a dataset record missing a field the client needs, naming where", async () => {
-    const path = join(await mkdtemp(join(tmpdir(), "salesloft-")), "bad.json");
-    await writeFile(path, JSON.stringify({ team: { id: 1 }, users: [{ id: 1 }], conversations: [] }));
-    await expect(loadSalesloftDataset(path)).rejects.toThrow(/users\[0\]/);
+  it("loads a record the client would skip unchanged (naming where), and refuses a file that is not a dataset", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "salesloft-"));
+    const odd = join(dir, "odd.json");
+    await writeFile(odd, JSON.stringify({ team: { id: 1 }, users: [{ id: 1 }], conversations: [] }));
+    const loaded = await loadSalesloftDataset(odd);
+    expect(loaded.users).toEqual([{ id: 1 }]);
+    expect(strictSalesloftDataset(loaded)).toEqual(["users[0]"]);
+    const bad = join(dir, "bad.json");
+    await writeFile(bad, JSON.stringify({ team: {}, users: [], conversations: [] }));
+    await expect(loadSalesloftDataset(bad)).rejects.toThrow(/team/);
   });
 
   it("answers without a token with 401 {status, error}", async () => {
