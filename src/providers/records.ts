@@ -40,18 +40,28 @@ export function idAt(...paths: string[]): IdReader {
   };
 }
 
+/** The value at a zod issue's path in the raw item (zod does not keep the input on its issues). */
+function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
+  let value = raw;
+  for (const key of path) {
+    if (value === null || typeof value !== "object") return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
+}
+
 /** One zod issue in callsync's words: the field and what was wrong, never the value. */
-export function describeIssue(issue: z.core.$ZodIssue | undefined): string {
+export function describeIssue(issue: z.core.$ZodIssue | undefined, raw: unknown): string {
   if (!issue) return "not readable";
   const path = issue.path.map(String).join(".") || "the record";
-  if (issue.code === "invalid_type" && issue.input === undefined) return `${path} is missing`;
+  if (issue.code === "invalid_type" && valueAt(raw, issue.path) === undefined) return `${path} is missing`;
   if (issue.code === "invalid_type") return `${path} is not a ${issue.expected}`;
   return `${path}: ${issue.message}`;
 }
 
 /** Whether a zod issue is a missing field (MISSING_FIELD) or a present but unreadable one (UNREADABLE). */
-function reasonCode(issue: z.core.$ZodIssue | undefined): SkipReasonCode {
-  return issue?.code === "invalid_type" && issue.input === undefined ? "MISSING_FIELD" : "UNREADABLE";
+function reasonCode(issue: z.core.$ZodIssue | undefined, raw: unknown): SkipReasonCode {
+  return issue?.code === "invalid_type" && valueAt(raw, issue.path) === undefined ? "MISSING_FIELD" : "UNREADABLE";
 }
 
 export function skippedRecord(
@@ -84,8 +94,8 @@ export function parseItems<S extends z.ZodType>(
       skippedRecord(
         kind,
         idOf(item),
-        reasonCode(issue),
-        `The provider's ${what} could not be read: ${describeIssue(issue)}`,
+        reasonCode(issue, item),
+        `The provider's ${what} could not be read: ${describeIssue(issue, item)}`,
       ),
     );
   }

@@ -37,7 +37,65 @@ export interface Scenario {
    * Clari Copilot private calls (left out of `GET /calls` unless `includePrivate=true`).
    */
   privateRatio?: number;
+  /**
+   * What real accounts contain and the plain generator does not, each switched on by name
+   * (default all off, so a seed's dataset stays the same). Each generator reads the ones of its
+   * provider; see each simulator's FORMAT.md for what a switch writes.
+   */
+  varieties?: Partial<ScenarioVarieties>;
 }
+
+export interface ScenarioVarieties {
+  /** Gong: calls with direction Inbound and Unknown. */
+  gongDirections: boolean;
+  /** Gong: a phone caller of Unknown affiliation without email (phoneNumber only) and an Unknown party with email. */
+  gongUnknownParties: boolean;
+  /** Gong: parties' CRM context with Lead, Contact and the host's own User object. */
+  gongPartyContexts: boolean;
+  /** Gong: HubSpot deals' context written with HubSpot's words (Deal, Company), and a call naming two deals. */
+  gongHubspotContexts: boolean;
+  /** Gong: some calls without interaction.speakers. */
+  gongNoSpeakers: boolean;
+  /** Gong: transcript monologues with a non-null topic. */
+  gongTranscriptTopics: boolean;
+  /** Gong: some calls whose metaData lacks every optional field, some without `started` (scheduled instead). */
+  gongSparseMetaData: boolean;
+  /** Gong: one call per user the client cannot map (metaData.duration not a number). */
+  gongUnmappableCall: boolean;
+  /** Salesloft: people without `crm_id`. */
+  salesloftPeopleWithoutCrmId: boolean;
+  /** Salesloft: accounts without their CRM key (no `crm_id` at all). */
+  salesloftAccountsWithoutCrmKey: boolean;
+  /** Clari Copilot: calls whose users carry no `isOrganizer` (the owner comes from the call's users list). */
+  clariNoOrganizer: boolean;
+  /** Clari Copilot: joined participants with a name only (no email, no personId). */
+  clariNameOnlyParticipants: boolean;
+  /** Clari Copilot: failed calls (terminal status) that still list their participants. */
+  clariFailedWithParticipants: boolean;
+  /** Clari Copilot: metrics with keys callsync does not read. */
+  clariExtraMetrics: boolean;
+}
+
+/** Every variety on: the scenario an end-to-end test imports to cover them all. */
+export const ALL_VARIETIES: ScenarioVarieties = {
+  gongDirections: true,
+  gongUnknownParties: true,
+  gongPartyContexts: true,
+  gongHubspotContexts: true,
+  gongNoSpeakers: true,
+  gongTranscriptTopics: true,
+  gongSparseMetaData: true,
+  gongUnmappableCall: true,
+  salesloftPeopleWithoutCrmId: true,
+  salesloftAccountsWithoutCrmKey: true,
+  clariNoOrganizer: true,
+  clariNameOnlyParticipants: true,
+  clariFailedWithParticipants: true,
+  clariExtraMetrics: true,
+};
+
+export const variety = (scenario: Scenario, name: keyof ScenarioVarieties): boolean =>
+  scenario.varieties?.[name] === true;
 
 /**
  * Which generated calls are private: a stream of its own, so switching private calls on leaves

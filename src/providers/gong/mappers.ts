@@ -63,7 +63,7 @@ export function normaliseObjectType(system: CrmSystem, objectType: string): stri
   return objectType.length > 0 ? objectType[0]!.toUpperCase() + objectType.slice(1) : objectType;
 }
 
-/** Call-level objects first, then the parties' (Contact/Lead/User); one entry per (system, type, id). */
+/** Call-level objects first, then the parties' (Contact/Lead, never User); one entry per (system, type, id). */
 export function mapCrmRefs(call: GongCallData): CrmRefRecord[] {
   const refs: CrmRefRecord[] = [];
   const seen = new Set<string>();
@@ -76,8 +76,11 @@ export function mapCrmRefs(call: GongCallData): CrmRefRecord[] {
     refs.push(ref);
   };
   for (const ctx of call.context ?? []) for (const o of ctx.objects ?? []) add(ctx.system, o.objectType, o.objectId);
+  // A party's own CRM User record (the rep) is not context of the call's deal or account.
   for (const party of call.parties ?? [])
-    for (const ctx of party.context ?? []) for (const o of ctx.objects ?? []) add(ctx.system, o.objectType, o.objectId);
+    for (const ctx of party.context ?? [])
+      for (const o of ctx.objects ?? [])
+        if (o.objectType.toLowerCase() !== "user") add(ctx.system, o.objectType, o.objectId);
   return refs;
 }
 

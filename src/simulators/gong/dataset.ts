@@ -24,7 +24,7 @@ import {
   gongWorkspace,
 } from "../../providers/gong/schemas.js";
 import { oddRecords } from "../../providers/records.js";
-import { conversation, pick, privateCalls, prng, type Scenario } from "../scenario.js";
+import { conversation, pick, privateCalls, prng, type Scenario, variety } from "../scenario.js";
 
 export interface GongDataset {
   workspaces: GongWorkspace[];
@@ -219,7 +219,7 @@ export function generateGongDataset(scenario: Scenario, options: { utcOffsetMinu
       const talk = new Map<number, number>();
       for (const line of conv.lines) talk.set(line.speaker, (talk.get(line.speaker) ?? 0) + line.endMs - line.startMs);
       const startedIso = isoWithOffset(started, offset);
-      calls.push({
+      const call: GongCallData = {
         metaData: {
           id: callId,
           url: `https://${host}.app.gong.io/call?id=${callId}`,
@@ -269,12 +269,23 @@ export function generateGongDataset(scenario: Scenario, options: { utcOffsetMinu
             talkTime: Math.round(ms / 100) / 10,
           })),
         },
-      });
+      };
+      const k = calls.length;
+      applyVarieties(scenario, call, { k, deal, user, nextId, system: withCrm ? system : null });
+      calls.push(call);
+      if (variety(scenario, "gongUnmappableCall") && n === 0) {
+        // What a real account can send: a field of the wrong type. The client skips it with the reason.
+        const odd: GongCallData = structuredClone(call);
+        odd.metaData.id = nextId();
+        odd.metaData.duration = "forty minutes" as unknown as number;
+        calls.push(odd);
+      }
+      const topic = variety(scenario, "gongTranscriptTopics") ? (conv.title.split(" — ")[1] ?? "Discovery") : null;
       callTranscripts.push({
         callId,
         transcript: conv.lines.map((line) => ({
           speakerId: speakerIds[line.speaker],
-          topic: null,
+          topic,
           sentences: splitSentences(line.text, line.startMs, line.endMs),
         })),
       });
@@ -286,6 +297,91 @@ export function generateGongDataset(scenario: Scenario, options: { utcOffsetMinu
     calls,
     callTranscripts,
   };
+}
+
+/**
+ * The scenario's Gong varieties (scenario.ts), applied to the k-th generated call. Choices
+ * follow `k`, not the seed's random stream, so switching one on leaves the rest of the data as it was.
+ */
+function applyVarieties(
+  scenario: Scenario,
+  call: GongCallData,
+  ctx: {
+    k: number;
+    deal: Scenario["deals"][number] | null;
+    user: GongUser;
+    nextId: () => string;
+    system: string | null;
+  },
+): void {
+  const { k, deal, user, nextId } = ctx;
+  const parties = call.parties ?? [];
+  if (variety(scenario, "gongDirections") && k % 5 === 1) call.metaData.direction = "Inbound";
+  if (variety(scenario, "gongDirections") && k % 5 === 2) call.metaData.direction = "Unknown";
+  if (variety(scenario, "gongUnknownParties") && k % 3 === 0)
+    parties.push(
+      {
+        id: nextId(),
+        emailAddress: null,
+        name: "+1 415-555-0123",
+        phoneNumber: "+14155550123",
+        speakerId: null,
+        affiliation: "Unknown",
+        methods: ["Attendee"],
+        context: [],
+      },
+      {
+        id: nextId(),
+        emailAddress: "guest@partner.example",
+        name: "Partner Guest",
+        speakerId: null,
+        affiliation: "Unknown",
+        methods: ["Invitee"],
+        context: [],
+      },
+    );
+  if (variety(scenario, "gongPartyContexts") && ctx.system === "Salesforce") {
+    const external = parties.find((p) => p.affiliation === "External");
+    const contact = external?.context?.[0]?.objects?.[0];
+    if (contact && k % 2 === 0) {
+      contact.objectType = "Lead";
+      contact.objectId = `00Q5g00000${nextId().slice(0, 8)}`;
+    }
+    const host = parties.find((p) => p.userId === user.id);
+    if (host)
+      host.context = [
+        {
+          system: "Salesforce",
+          objects: [{ objectType: "User", objectId: `0055g00000${user.id.slice(0, 8)}`, fields: [], timing: "Now" }],
+        },
+      ];
+  }
+  if (variety(scenario, "gongHubspotContexts") && deal && ctx.system) {
+    const objects = call.context?.[0]?.objects ?? [];
+    if (ctx.system === "HubSpot")
+      for (const o of objects) o.objectType = o.objectType === "Opportunity" ? "Deal" : "Company";
+    // A call whose CRM context names a second deal of the same CRM (it appears on both).
+    const other = scenario.deals.find((d) => d.crm === deal.crm && d.dealId !== deal.dealId);
+    if (other && k % 4 === 0)
+      objects.push({
+        objectType: ctx.system === "HubSpot" ? "Deal" : "Opportunity",
+        objectId: other.dealId,
+        fields: [{ name: "Name", value: `${other.accountName} - Expansion` }],
+        timing: "Now",
+      });
+  }
+  if (variety(scenario, "gongNoSpeakers") && k % 4 === 3) call.interaction = {};
+  if (variety(scenario, "gongSparseMetaData") && k % 6 === 4) {
+    // Only what Gong always sends; no url, title, duration, scheduled, system, scope, media, language…
+    const { id, started, primaryUserId } = call.metaData;
+    call.metaData = { id, started, primaryUserId };
+  }
+  if (variety(scenario, "gongSparseMetaData") && k % 6 === 5) {
+    // No `started`: callsync takes the scheduled time instead.
+    const { started: _started, ...rest } = call.metaData;
+    call.metaData = rest;
+  }
+  call.parties = parties;
 }
 
 /** Splits a line into sentences, sharing its time span by length (ms, integers). */
