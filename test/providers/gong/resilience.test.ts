@@ -35,6 +35,28 @@ describe("Gong: rate limits", () => {
     expect(waits[0]).toBeGreaterThan(500);
   });
 
+  it("429s without Retry-After are backed off from about 1 s, doubling (never a flat minute), and spend no attempt", async () => {
+    h = await harness();
+    h.sim.behaviours.failNext(2, 429, "/v2/workspaces");
+    const waits: number[] = [];
+    // Two attempts: two 429s in a row are waited out only if they spend none.
+    const client = h.newClient({
+      attempts: 2,
+      onWait: (reason, until) => reason === "RATE_LIMIT" && waits.push(until - Date.now()),
+    });
+    const started = Date.now();
+    await client.verify();
+    expect(h.sim.log.entries.map((r) => r.status)).toEqual([429, 429, 200]);
+    // 1 s then 2 s, each with ±25 % jitter (less the moment it took to notice).
+    expect(waits).toHaveLength(2);
+    expect(waits[0]).toBeGreaterThan(500);
+    expect(waits[0]).toBeLessThanOrEqual(1_250);
+    expect(waits[1]).toBeGreaterThan(1_000);
+    expect(waits[1]).toBeLessThanOrEqual(2_500);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2_000);
+    expect(Date.now() - started).toBeLessThan(30_000);
+  }, 60_000);
+
   it("the simulator's 429 is Gong's: Retry-After in integer seconds and an {requestId, errors} body", async () => {
     h = await harness();
     h.sim.behaviours.quota = [{ points: 1, duration: 30 }];
