@@ -14,6 +14,7 @@
  * BENCH_SUBSCRIBERS ("1,100,500"), BENCH_EVENTS per fan-out level (20).
  */
 import { randomBytes } from "node:crypto";
+import { cpus, loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import type pg from "pg";
 import { mintToken } from "../../src/auth/tokens.js";
@@ -59,6 +60,11 @@ interface Sample {
 }
 
 const median = (xs: number[]) => percentile(xs, 50);
+/** This machine may be shared: the load average says how much the absolute numbers can be trusted. */
+const loadAverage = () =>
+  `load average ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(" / ")} (1/5/15 min) on ${cpus().length} cores`;
 const fmt = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : "–");
 
 async function post(url: string, token: string, body: string): Promise<string> {
@@ -172,6 +178,7 @@ async function fanOut(serve: System, db: pg.Pool, token: string, data: Awaited<R
     "| subscribers | deliveries | latency commit → receipt p50 / p95 / max | serve CPU per delivery | PG CPU per event | serve RSS after |",
   );
   console.log("| --- | --- | --- | --- | --- | --- |");
+  const loadBefore = loadAverage();
   try {
     for (const count of SUBSCRIBERS) {
       const groups = Array.from({ length: Math.ceil(count / 250) }, (_, g) =>
@@ -208,6 +215,7 @@ async function fanOut(serve: System, db: pg.Pool, token: string, data: Awaited<R
         `| ${count} | ${lat.length} of ${count * EVENTS}${errors ? ` (${errors} errors)` : ""} | ${fmt(percentile(lat, 50))} / ${fmt(percentile(lat, 95))} / ${fmt(Math.max(...lat))} ms | ${fmt(((cpu1 - cpu0) / Math.max(1, lat.length)) * 1000, 0)} µs | ${fmt((db1.backendCpuMs - db0.backendCpuMs) / EVENTS, 2)} ms | ${fmt(processRssMb(serve.server.pid)!, 0)} MB |`,
       );
     }
+    console.log(`\nFan-out measured from ${loadBefore} to ${loadAverage()}`);
   } finally {
     await bus.close();
   }
@@ -216,7 +224,9 @@ async function fanOut(serve: System, db: pg.Pool, token: string, data: Awaited<R
 export async function benchHot(): Promise<void> {
   const started = performance.now();
   const database = await seededBenchDatabase("hot", DATASET_SOURCES, async (url) => {
-    const db = openDatabase(url);
+    // Seeding stores 10,100 calls in transactions that also link deals; on a busy machine one
+    // can outlast Prisma's 5 s default for interactive transactions.
+    const db = openDatabase(url, { transactionTimeoutMs: 120_000 });
     try {
       const data = await seedHotDataset(db.prisma);
       // Bulk-loaded tables get fresh planner statistics, as autovacuum would give them in production.
@@ -247,6 +257,7 @@ export async function benchHot(): Promise<void> {
         DATABASE_URL: serveMeter.url,
         JWT_SECRET: jwt.secret,
         CREDENTIALS_KEYS: `bench:${randomBytes(32).toString("base64")}`,
+        PURGE_AUDIT_KEY: randomBytes(32).toString("base64"),
         REDIS_URL,
         WORKER_IN_PROCESS: "false",
         LOG_LEVEL: "info",
@@ -288,6 +299,7 @@ export async function benchHot(): Promise<void> {
       }
 
     const samples: Sample[] = [];
+    const loadBefore = loadAverage();
     for (let round = 1; round <= ROUNDS; round++)
       for (const q of queries)
         for (const connections of CONNECTIONS) {
@@ -295,6 +307,7 @@ export async function benchHot(): Promise<void> {
           for (const system of order)
             samples.push(await measure(system, q.name, q.body, token, connections, expected.get(q.name)!, round));
         }
+    console.log(`\nMeasured from ${loadBefore} to ${loadAverage()}`);
     printTables(
       samples,
       queries.map((q) => q.name),

@@ -6,8 +6,14 @@ import type { LoadResult, LoadSpec } from "./load.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
-function node(script: string, args: string[], env: Record<string, string>, stdout: "pipe" | "ignore" = "pipe") {
-  return spawn(process.execPath, ["--import", "tsx", script, ...args], {
+function node(
+  script: string,
+  args: string[],
+  env: Record<string, string>,
+  stdout: "pipe" | "ignore" = "pipe",
+  flags: string[] = [],
+) {
+  return spawn(process.execPath, [...flags, "--import", "tsx", script, ...args], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ["pipe", stdout, "pipe"],
@@ -55,9 +61,19 @@ function stopper(child: ChildProcess): () => Promise<void> {
     });
 }
 
-/** `npm run serve`, as production runs it (logs go to /dev/null, like a log shipper's pipe). */
+/**
+ * `npm run serve`, as production runs it (logs go to /dev/null, like a log shipper's pipe).
+ * BENCH_PROFILE=<dir> writes a V8 CPU profile of serve there when it stops.
+ */
 export async function startServe(env: Record<string, string>, port: number): Promise<ServerProcess> {
-  const child = node("src/main.ts", ["serve"], { ...env, PORT: String(port), HOST: "127.0.0.1" }, "ignore");
+  const profile = process.env.BENCH_PROFILE;
+  const child = node(
+    "src/main.ts",
+    ["serve"],
+    { ...env, PORT: String(port), HOST: "127.0.0.1" },
+    "ignore",
+    profile ? ["--cpu-prof", "--cpu-prof-dir", profile] : [],
+  );
   const tail = stderrTail(child);
   const url = `http://127.0.0.1:${port}/graphql`;
   await waitForHttp(`http://127.0.0.1:${port}/health`, child, tail);

@@ -17,7 +17,7 @@ export interface DbHandle {
  */
 export function openDatabase(
   connection: string | pg.Pool,
-  options: { max?: number; log?: (query: string) => void } = {},
+  options: { max?: number; log?: (query: string) => void; transactionTimeoutMs?: number } = {},
 ): DbHandle {
   const owned = typeof connection === "string";
   // A server that is down or unreachable fails a connection attempt after 15 s instead of never;
@@ -39,6 +39,9 @@ export function openDatabase(
   const prisma = new PrismaClient({
     adapter: new PrismaPg(pool),
     log: options.log ? [{ emit: "event", level: "query" }] : [],
+    ...(options.transactionTimeoutMs
+      ? { transactionOptions: { timeout: options.transactionTimeoutMs, maxWait: options.transactionTimeoutMs } }
+      : {}),
   });
   if (options.log) {
     const log = options.log;

@@ -47,6 +47,7 @@ const linkReasons: Record<(typeof DealLinkStatusEnum)["$inferType"], string | nu
 };
 
 export const CallParticipantType = builder.prismaObject("CallParticipant", {
+  select: { id: true },
   fields: (t) => ({
     name: t.exposeString("name", { nullable: true }),
     email: t.exposeString("email", { nullable: true }),
@@ -57,6 +58,7 @@ export const CallParticipantType = builder.prismaObject("CallParticipant", {
 });
 
 export const TranscriptSegmentType = builder.prismaObject("TranscriptSegment", {
+  select: { id: true },
   fields: (t) => ({
     position: t.exposeInt("position"),
     startMs: t.exposeInt("startMs", { description: "Offset from the start of the call, in milliseconds." }),
@@ -68,6 +70,7 @@ export const TranscriptSegmentType = builder.prismaObject("TranscriptSegment", {
 });
 
 builder.prismaObject("CallSummary", {
+  select: { callId: true },
   fields: (t) => ({
     brief: t.exposeString("brief", { nullable: true }),
     keyPoints: t.exposeStringList("keyPoints"),
@@ -75,6 +78,7 @@ builder.prismaObject("CallSummary", {
 });
 
 builder.prismaObject("ActionItem", {
+  select: { id: true },
   fields: (t) => ({
     text: t.exposeString("text"),
     ownerName: t.exposeString("ownerName", { nullable: true }),
@@ -83,6 +87,7 @@ builder.prismaObject("ActionItem", {
 });
 
 builder.prismaObject("CallCrmRef", {
+  select: { id: true },
   fields: (t) => ({
     system: t.expose("system", { type: CrmSystemEnum }),
     objectType: t.exposeString("objectType"),
@@ -100,6 +105,7 @@ const DealLink = builder.simpleObject("DealLink", {
 /** The transcript of a call: paginated segments, or the whole text at once for the AI assistant. */
 const TranscriptType = builder.prismaObject("Call", {
   variant: "Transcript",
+  select: { id: true },
   fields: (t) => ({
     readiness: t.expose("readiness", { type: CallReadinessEnum }),
     segmentCount: t.relationCount("segments"),
@@ -128,6 +134,7 @@ const TranscriptType = builder.prismaObject("Call", {
 
 export const CallType = builder.prismaNode("Call", {
   id: { field: "id" },
+  select: { id: true },
   // A missing, foreign or hidden id resolves node(id) to null (the default, findUniqueOrThrow, would fail).
   nullable: true,
   // Admins may read a hidden call by id, to see why it is hidden.

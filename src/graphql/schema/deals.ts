@@ -49,6 +49,7 @@ const accountCalls = prismaConnectionHelpers(builder, "CallAccountLink", {
 
 export const AccountType = builder.prismaNode("Account", {
   id: { field: "id" },
+  select: { id: true },
   // A missing or foreign id resolves node(id) to null (the default, findUniqueOrThrow, would fail).
   nullable: true,
   findUnique: (id, ctx) => ({ id, workspaceId: viewerWorkspace(ctx) }),
@@ -90,6 +91,7 @@ export const AccountType = builder.prismaNode("Account", {
 
 export const DealType = builder.prismaNode("Deal", {
   id: { field: "id" },
+  select: { id: true },
   // A missing or foreign id resolves node(id) to null (the default, findUniqueOrThrow, would fail).
   nullable: true,
   findUnique: (id, ctx) => ({ id, workspaceId: viewerWorkspace(ctx) }),
@@ -141,6 +143,7 @@ export const DealType = builder.prismaNode("Deal", {
 });
 
 builder.prismaObject("CallDealLink", {
+  select: { callId: true, dealId: true },
   description: "A call on a deal, and why.",
   fields: (t) => ({
     deal: t.relation("deal"),

@@ -149,6 +149,7 @@ builder.prismaObject("SkippedRecord", {
 export const SyncUserProgressType = builder.prismaNode("SyncUserStatus", {
   name: "SyncUserProgress",
   id: { field: "id" },
+  select: { id: true },
   findUnique: (id, ctx) => ({ id, run: { workspaceId: viewerWorkspace(ctx) } }),
   fields: (t) => ({
     state: t.expose("state", { type: SyncUserStateEnum }),
@@ -276,6 +277,7 @@ const SyncSummary = builder.simpleObject("SyncSummary", {
 
 export const SyncRunType = builder.prismaNode("SyncRun", {
   id: { field: "id" },
+  select: { id: true },
   findUnique: (id, ctx) => ({ id, workspaceId: viewerWorkspace(ctx) }),
   fields: (t) => ({
     kind: t.expose("kind", { type: SyncKindEnum }),
