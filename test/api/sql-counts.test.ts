@@ -90,7 +90,7 @@ describe("no N+1 on the hot queries", () => {
 describe("the hot queries read only the columns they answer", () => {
   // Prisma object types are in select mode (src/graphql/schema/*.ts): a Call row read for the
   // deal list costs its id, title and start time, not its content hash, deadlines or purge fields.
-  it.each([
+  it.each<[string, () => Promise<{ errors?: unknown }>]>([
     ["deal page", () => api.gql(HotDealPageDocument, { id: globalId("Deal", large.dealIds[0]!) }, large.token)],
     ["deal list", () => api.gql(HotDealListDocument, {}, large.token)],
   ])("%s", async (_name, run) => {
