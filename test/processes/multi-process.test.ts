@@ -71,7 +71,7 @@ beforeAll(async () => {
   ]);
   [apiA, apiB] = started;
   workers = started.slice(2);
-}, 120_000);
+}, 180_000);
 
 afterAll(async () => {
   await progressOnA?.close();
