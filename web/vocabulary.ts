@@ -1,5 +1,11 @@
-/** The words the page uses for providers, wizard steps, backfill periods and OAuth outcomes. */
-import type { BackfillPeriod, CallProvider, WizardStep } from "./generated/graphql.js";
+/** The words the page uses for providers, wizard steps, backfill periods, privacy settings and OAuth outcomes. */
+import type {
+  BackfillPeriod,
+  CallProvider,
+  ExclusionRuleKind,
+  PrivateCallHandling,
+  WizardStep,
+} from "./generated/graphql.js";
 
 export const PROVIDERS: Record<CallProvider, { name: string; oauth: boolean; blurb: string }> = {
   GONG: { name: "Gong", oauth: true, blurb: "Sign in with Gong (OAuth) and approve read access." },
@@ -31,6 +37,20 @@ export const BACKFILL: { period: BackfillPeriod; label: string }[] = [
   { period: "NONE", label: "Skip backfill — only new calls from now on" },
 ];
 export const backfillLabel = (p: BackfillPeriod | null) => BACKFILL.find((b) => b.period === p)?.label ?? "—";
+
+export const PRIVATE_CALLS: { handling: PrivateCallHandling; label: string }[] = [
+  { handling: "SKIP", label: "Don't import them (recommended)" },
+  { handling: "PARTICIPANTS_AND_ADMINS", label: "Import them, visible only to their internal participants and admins" },
+];
+export const privateCallsLabel = (h: PrivateCallHandling) =>
+  h === "SKIP" ? "Not imported" : "Imported, visible to participants and admins only";
+
+export const RULE_KINDS: { kind: ExclusionRuleKind; label: string; placeholder: string }[] = [
+  { kind: "PARTICIPANT_DOMAIN", label: "Participant domain", placeholder: "acme.com" },
+  { kind: "TITLE_KEYWORD", label: "Title keyword", placeholder: "1:1" },
+  { kind: "OWNER_EMAIL", label: "Owner email", placeholder: "rep@yourcompany.com" },
+];
+export const ruleKindLabel = (k: ExclusionRuleKind) => RULE_KINDS.find((r) => r.kind === k)?.label ?? k;
 
 /** Messages for the outcome codes the OAuth callback puts in the URL (the API has the same words). */
 export const OUTCOMES: Record<string, string> = {

@@ -1,4 +1,7 @@
-/** #/integrations: one card per provider — status, facts, Sync now / Reconnect / Disconnect, the latest run. */
+/**
+ * #/integrations: one card per provider — status, facts, Sync now / Reconnect / Disconnect, the
+ * latest run, its privacy settings — and the workspace's retention window.
+ */
 import { gql } from "../api.js";
 import { action, alertBox, badge, type Child, compact, facts, h } from "../dom.js";
 import { when } from "../format.js";
@@ -12,7 +15,8 @@ import {
 } from "../generated/graphql.js";
 import { show } from "../view.js";
 import { isAdmin } from "../viewer.js";
-import { backfillLabel, PROVIDER_ORDER, PROVIDERS } from "../vocabulary.js";
+import { backfillLabel, PROVIDER_ORDER, PROVIDERS, privateCallsLabel } from "../vocabulary.js";
+import { privacySection, retentionCard } from "./privacy.js";
 import { RunProgress } from "./run-progress.js";
 
 export async function integrationsView(stale: () => boolean): Promise<void> {
@@ -23,7 +27,7 @@ export async function integrationsView(stale: () => boolean): Promise<void> {
     const integration = byProvider.get(p);
     return integration ? integrationCard(integration) : notConnectedCard(p);
   });
-  show("Call integrations", ...cards);
+  show("Call integrations", ...cards, retentionCard(isAdmin()));
 }
 
 function notConnectedCard(provider: CallProvider): HTMLElement {
@@ -48,6 +52,8 @@ function integrationCard(initial: IntegrationCardFragment): HTMLElement {
   const name = PROVIDERS[initial.provider].name;
   const errors = h("div");
   let progress: RunProgress | null = null;
+  // Loaded once per card (its own query): a sync's progress redraws the card, not the settings.
+  const privacy = isAdmin() ? privacySection(initial.provider) : null;
 
   const refresh = async () => {
     const { integration } = await gql(AppIntegrationDocument, { provider: initial.provider });
@@ -129,6 +135,7 @@ function integrationCard(initial: IntegrationCardFragment): HTMLElement {
           ["Connected", i.connectedAt ? [when(i.connectedAt), i.connectedBy ? ` by ${i.connectedBy.name}` : ""] : "—"],
           ...(i.disconnectedAt ? [["Disconnected", when(i.disconnectedAt)] as [string, Child]] : []),
           ["Backfill", backfillLabel(i.backfillPeriod)],
+          ["Private calls", privateCallsLabel(i.privateCalls)],
           ["Calls imported", String(i.callCount)],
           [
             "Last sync",
@@ -151,6 +158,7 @@ function integrationCard(initial: IntegrationCardFragment): HTMLElement {
         h("div", { class: "actions" }, ...buttons),
         errors,
         progress && run ? [h("h3", {}, "Latest sync"), progress.el] : null,
+        privacy,
       ]),
     );
   };

@@ -1,15 +1,17 @@
-/** Backfill: how far back to import, saved with the integration. */
+/** Backfill: how far back to import, and whether private calls are imported, saved with the integration. */
 import { gql } from "../../api.js";
 import { alertBox, h } from "../../dom.js";
 import {
   AppChooseBackfillDocument,
   type BackfillPeriod,
   type IntegrationCardFragment,
+  type PrivateCallHandling,
 } from "../../generated/graphql.js";
-import { BACKFILL, PROVIDERS } from "../../vocabulary.js";
+import { BACKFILL, PRIVATE_CALLS, PROVIDERS } from "../../vocabulary.js";
 
 export function backfillStep(integration: IntegrationCardFragment, rerender: () => void): HTMLElement {
   const chosen = integration.backfillPeriod ?? "MONTHS_6";
+  const provider = PROVIDERS[integration.provider].name;
   const errors = h("div");
   const submit = h("button", { type: "submit" }, "Continue");
   const form = h(
@@ -18,7 +20,7 @@ export function backfillStep(integration: IntegrationCardFragment, rerender: () 
     h(
       "p",
       { class: "success" },
-      `Connected to ${PROVIDERS[integration.provider].name}`,
+      `Connected to ${provider}`,
       integration.connectedAccount?.name ? ` (${integration.connectedAccount.name})` : "",
       ".",
     ),
@@ -36,15 +38,40 @@ export function backfillStep(integration: IntegrationCardFragment, rerender: () 
       ),
     ),
     h("p", { class: "hint" }, "Saved with the integration. To change it later, disconnect and reconnect."),
+    h(
+      "fieldset",
+      {},
+      h("legend", {}, `Calls marked private in ${provider}`),
+      PRIVATE_CALLS.map((p) =>
+        h(
+          "label",
+          {},
+          h("input", {
+            type: "radio",
+            name: "privateCalls",
+            value: p.handling,
+            checked: p.handling === integration.privateCalls,
+          }),
+          ` ${p.label}`,
+        ),
+      ),
+    ),
+    h(
+      "p",
+      { class: "hint" },
+      "Skipped calls are counted with the reason. You can change this later under Manage Integration.",
+    ),
     errors,
     h("div", { class: "actions" }, submit),
   );
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
-    const period = new FormData(form).get("period") as BackfillPeriod;
+    const data = new FormData(form);
+    const period = data.get("period") as BackfillPeriod;
+    const privateCalls = data.get("privateCalls") as PrivateCallHandling;
     submit.disabled = true;
     try {
-      await gql(AppChooseBackfillDocument, { integrationId: integration.id, period });
+      await gql(AppChooseBackfillDocument, { integrationId: integration.id, period, privateCalls });
       rerender();
     } catch (error) {
       errors.replaceChildren(alertBox(error));
