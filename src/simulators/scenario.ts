@@ -62,9 +62,12 @@ export interface ScenarioVarieties {
   gongSparseMetaData: boolean;
   /** Gong: one call per user the client cannot map (metaData.duration not a number). */
   gongUnmappableCall: boolean;
-  /** Salesloft: people without `crm_id`. */
+  /** Salesloft: people without `crm_id` (every other deal's contact). */
   salesloftPeopleWithoutCrmId: boolean;
-  /** Salesloft: accounts without their CRM key (no `crm_id` at all). */
+  /**
+   * Salesloft: accounts without their CRM key (no `crm_id` at all, every other deal's), and every
+   * 4th linked conversation naming only its account (no opportunity).
+   */
   salesloftAccountsWithoutCrmKey: boolean;
   /** Clari Copilot: calls whose users carry no `isOrganizer` (the owner comes from the call's users list). */
   clariNoOrganizer: boolean;

@@ -10,17 +10,11 @@ import { seedDemo } from "../../src/seed/demo.js";
 import { generateGongDataset } from "../../src/simulators/gong/dataset.js";
 import { type GongSimulator, startGongSimulator } from "../../src/simulators/gong/server.js";
 import { ALL_VARIETIES, defaultScenario } from "../../src/simulators/scenario.js";
-import {
-  LinksCallDocument,
-  WizardChooseBackfillDocument,
-  WizardConnectDocument,
-  WizardIntegrationDocument,
-  WizardStartSyncDocument,
-} from "../generated/graphql.js";
+import { LinksCallDocument } from "../generated/graphql.js";
 import { startApi, type TestApi } from "../support/api.js";
+import { backfillThroughWizard } from "../support/backfill.js";
 import { globalId } from "../support/fixtures.js";
 import { freePort } from "../support/net.js";
-import { authorizeInBrowser } from "../support/oauth.js";
 
 const DAY = 86_400_000;
 const now = Date.now();
@@ -43,11 +37,8 @@ const WORKSPACE_EMAILS = new Set(["ada@acme.test", "max@acme.test", "sam@acme.te
 let gong: GongSimulator;
 let api: TestApi;
 let token: string;
-/** Global ids of the API (WizardConnect, startSync) and the row ids they name. */
-let integrationGid: string;
 let integrationId: string;
 let runId: string;
-const rowId = (gid: string) => Buffer.from(gid, "base64").toString("utf8").split(":")[1]!;
 
 const matchedCalls = () => {
   const hosts = new Set(
@@ -79,21 +70,7 @@ beforeAll(async () => {
   );
   const demo = await seedDemo(api.prisma, { scenario });
   token = await api.tokenFor({ id: demo.adminId, workspaceId: demo.workspaceId });
-  const connect = await api.gql(WizardConnectDocument, { provider: "GONG" }, token);
-  integrationGid = connect.data!.connectIntegration.integration.id;
-  integrationId = rowId(integrationGid);
-  await authorizeInBrowser(connect.data!.connectIntegration.authorizationUrl!);
-  await api.gql(WizardChooseBackfillDocument, { integrationId: integrationGid, period: "DAYS_30" }, token);
-  const run = await api.gql(WizardStartSyncDocument, { integrationId: integrationGid }, token);
-  const runGid = run.data!.startSync.id;
-  runId = rowId(runGid);
-  for (let i = 0; i < 600; i++) {
-    const res = await api.gql(WizardIntegrationDocument, { provider: "GONG" }, token);
-    const latest = res.data!.integration!.latestRun!;
-    if (latest.id === runGid && latest.status !== "RUNNING") break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  await api.settleJobs();
+  ({ integrationId, runId } = await backfillThroughWizard(api, token, "GONG"));
 }, 120_000);
 
 afterAll(async () => {

@@ -17,7 +17,7 @@ import {
   teamSchema,
   userSchema,
 } from "../../providers/salesloft/schemas.js";
-import { conversation, pick, prng, type Scenario } from "../scenario.js";
+import { conversation, pick, prng, type Scenario, variety } from "../scenario.js";
 
 /** Raw JSON shapes (before the client's normalisation), as the endpoints send them. */
 export type SalesloftTeamPayload = z.input<typeof teamSchema>;
@@ -195,7 +195,17 @@ export function generateSalesloftDataset(scenario: Scenario, options: SalesloftG
       created_at: created,
       updated_at: created,
     });
+    // Varieties (scenario.ts): people never synced to the CRM, accounts without their CRM key.
+    if (variety(scenario, "salesloftPeopleWithoutCrmId") && i % 2 === 0)
+      (people.at(-1) as { crm_id?: unknown }).crm_id = null;
+    if (variety(scenario, "salesloftAccountsWithoutCrmKey") && i % 2 === 1) {
+      const account = accounts.at(-1) as Record<string, unknown>;
+      delete account.crm_id;
+      delete account.crm_object_type;
+      delete account.crm_url;
+    }
   });
+  const accountOnly = (j: number) => variety(scenario, "salesloftAccountsWithoutCrmKey") && j % 4 === 2;
 
   const conversations: SalesloftConversationPayload[] = [];
   const sentences: Record<string, SalesloftSentencePayload[]> = {};
@@ -264,7 +274,8 @@ export function generateSalesloftDataset(scenario: Scenario, options: SalesloftG
       const aiAt = salesloftTime(createdMs + 10 * 60_000);
       const person = linked ? people[dealIndex] : undefined;
       const account = linked ? accounts[dealIndex] : undefined;
-      const opportunity = linked ? opportunities[dealIndex] : undefined;
+      // Every 4th linked conversation names only its account (no opportunity) under the variety.
+      const opportunity = linked && !accountOnly(j) ? opportunities[dealIndex] : undefined;
       conversations.push({
         id,
         title: dialer ? `Call with ${externals[0]?.full_name ?? accountName}` : talk.title,
