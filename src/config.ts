@@ -61,6 +61,9 @@ const env = z.object({
   /** How often open subscriptions re-check that their user still has access (SECURITY.md rule 7). */
   SUBSCRIPTION_RECHECK_MS: z.coerce.number().int().min(100).max(60_000).default(2_000),
   SYNC_INTERVAL_MINUTES: z.coerce.number().int().positive().default(120),
+  /** Failed attempts of one provider user before it is FAILED, and the first retry delay (doubles). */
+  SYNC_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(4),
+  SYNC_RETRY_DELAY_MS: z.coerce.number().int().min(0).default(5_000),
   /** A job whose worker stopped touching it for this long is taken over by another worker. */
   JOB_LOCK_LIFETIME_MS: z.coerce.number().int().positive().default(60_000),
   JOB_PROCESS_EVERY_MS: z.coerce.number().int().positive().default(2_000),
@@ -235,6 +238,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
       public: !production,
     },
     syncIntervalMinutes: e.SYNC_INTERVAL_MINUTES,
+    sync: { maxAttempts: e.SYNC_MAX_ATTEMPTS, retryDelayMs: e.SYNC_RETRY_DELAY_MS },
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     jobs: {
       lockLifetimeMs: e.JOB_LOCK_LIFETIME_MS,

@@ -88,17 +88,20 @@ async function start(locks: DataDirLock[]): Promise<{ runtime: Runtime; sims: De
       })
     : null;
   const config = loadConfig({ ...process.env, ...(sims?.env ?? {}) });
-  const runtime = await openRuntime(config, { role: "start" });
+  // GraphiQL opens with the demo admin's token, once there is one (development only).
+  let graphiqlAuthorization: string | null = null;
+  const runtime = await openRuntime(config, { role: "start", graphiqlAuthorization: () => graphiqlAuthorization });
   if (!config.databaseUrl) locks[0]?.publish(runtime.databaseUrl);
   const demo = await seedDemo(runtime.db.prisma, sims ? { scenario: sims.scenario } : {});
   const adminToken = await mintToken(config.jwt, { userId: demo.adminId, workspaceId: demo.workspaceId }, "24h");
+  if (!config.production) graphiqlAuthorization = `Bearer ${adminToken}`;
   const graphqlUrl = runtime.app!.url();
   const appUrl = new URL("/app/", graphqlUrl);
   appUrl.searchParams.set("token", adminToken);
   const lines = [
     "",
     `callsync is running (${((performance.now() - started) / 1000).toFixed(1)} s)`,
-    `  GraphQL      ${graphqlUrl}   (GraphiQL in a browser; WebSocket subscriptions on the same URL)`,
+    `  GraphQL      ${graphqlUrl}   (GraphiQL in a browser, offline, signed in as the admin; WebSocket subscriptions on the same URL)`,
     `  Example app  ${appUrl}`,
     `  Admin token  ${adminToken}`,
     `  Database     ${config.databaseUrl ?? `embedded, in ${config.dataDir}/`}`,
@@ -107,6 +110,7 @@ async function start(locks: DataDirLock[]): Promise<{ runtime: Runtime; sims: De
     lines.push(
       `  Simulators   Gong ${sims.gong.url} · Salesloft ${sims.salesloft.url} · Clari Copilot ${sims.clari.url}`,
       `               Clari API key "${sims.clari.apiKeys.default.apiKey}", secret "${sims.clari.apiKeys.default.apiSecret}"`,
+      `  Failures     make provider users fail: ${sims.gong.url}/_sim · ${sims.salesloft.url}/_sim · ${sims.clari.url}/_sim`,
     );
   console.log(lines.join("\n"));
   return { runtime, sims };

@@ -48,6 +48,8 @@ export interface RuntimeOptions {
   engine?: Partial<EngineSettings>;
   /** Routes mounted beside GraphQL (the example app). */
   routes?: Route[];
+  /** Development: the Authorization header GraphiQL is opened with (`npm start`'s demo admin). */
+  graphiqlAuthorization?: () => string | null;
 }
 
 export async function openRuntime(config: Config, options: RuntimeOptions): Promise<Runtime> {
@@ -103,7 +105,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
     cipher,
     providers,
     queue: jobs.queue,
-    settings: { leaseMs: config.jobs.lockLifetimeMs, ...options.engine },
+    settings: { leaseMs: config.jobs.lockLifetimeMs, ...config.sync, ...options.engine },
   });
   const wizard = new Wizard({
     prisma: db.prisma,
@@ -141,6 +143,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
       schema,
       metrics,
       viewers,
+      graphiqlAuthorization: options.graphiqlAuthorization,
       readiness: {
         events: bus.connected,
         pacing: () => !redis || redis.status === "ready",

@@ -6,6 +6,9 @@
  * With a state file (`npm start`: <data dir>/simulators.json) the demo survives restarts: the
  * simulators come back on the same ports with the same dataset window, and remember the OAuth
  * tokens they issued, so connected integrations keep syncing without a reconnect.
+ *
+ * The OAuth simulators ask on a consent page (src/simulators/consent.ts), and each simulator has
+ * a control page at /_sim (src/simulators/controls.ts) that makes provider users fail.
  */
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { z } from "zod";
@@ -64,6 +67,9 @@ export async function startDemoSimulators(options: DemoSimulatorOptions = {}) {
     port: ports.salesloft,
   });
   const clari = await startClariSimulator({ dataset: generateClariDataset(scenario), port: ports.clari });
+  // A person clicks through the consent page (Allow / Deny / an account without permission).
+  gong.oauth.consentPage = true;
+  salesloft.oauth.consentPage = true;
   if (saved) {
     gong.oauth.restoreSnapshot(saved.gong);
     salesloft.oauth.restoreSnapshot(saved.salesloft);

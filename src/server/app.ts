@@ -44,6 +44,11 @@ export interface AppOptions {
    * false means not ready.
    */
   readiness?: Record<string, () => boolean>;
+  /**
+   * Development only: the Authorization header GraphiQL opens with (`npm start`'s demo admin),
+   * read when the page is served.
+   */
+  graphiqlAuthorization?: () => string | null;
 }
 
 export interface App {
@@ -160,7 +165,16 @@ export function buildApp(options: AppOptions): App {
   const yoga = createYoga<Record<string, unknown>, Context>({
     schema,
     graphqlEndpoint: "/graphql",
-    graphiql: !config.production,
+    graphiql: config.production
+      ? false
+      : () => {
+          const authorization = options.graphiqlAuthorization?.() ?? null;
+          return {
+            title: "callsync GraphiQL",
+            defaultEditorToolsVisibility: authorization ? "headers" : false,
+            ...(authorization ? { headers: JSON.stringify({ Authorization: authorization }, null, 2) } : {}),
+          };
+        },
     renderGraphiQL: graphiql.render,
     landingPage: false,
     cors: corsFor(config.corsOrigins),

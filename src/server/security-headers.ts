@@ -6,15 +6,16 @@
  *   response opened in a browser runs nothing and loads nothing; `frame-ancestors 'none'` (and
  *   X-Frame-Options for old browsers) keeps every answer out of other sites' frames.
  * - The example app (src/server/web.ts) sets its own, narrower-than-default page policy.
- * - GraphiQL (development only; Yoga loads it from unpkg.com) gets a policy of its own: its two
- *   inline scripts allowed by their SHA-256 hashes, computed from the page actually rendered,
- *   never `'unsafe-inline'` for scripts.
+ * - GraphiQL (development only) is served from the installed @graphql-yoga/render-graphiql —
+ *   scripts, styles and editor workers inlined, no CDN, so it works offline — with a policy of
+ *   its own: its inline scripts allowed by their SHA-256 hashes, computed from the page actually
+ *   rendered, never `'unsafe-inline'` for scripts, and nothing loaded from another host.
  * - `nosniff` everywhere; `Referrer-Policy: no-referrer` (URLs carry OAuth states and, for the
  *   example app, a token on arrival); HSTS when the public URL is https.
  */
 import { createHash } from "node:crypto";
 import type { ServerResponse } from "node:http";
-import { type GraphiQLOptions, type Plugin, renderGraphiQL } from "graphql-yoga";
+import type { GraphiQLOptions, Plugin } from "graphql-yoga";
 
 export const API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
@@ -35,8 +36,6 @@ export function applySecurityHeaders(headers: Record<string, string>) {
   };
 }
 
-const GRAPHIQL_CDN = "https://unpkg.com";
-
 const inlineScriptHashes = (html: string) =>
   [...html.matchAll(/<script>([\s\S]*?)<\/script>/g)].map(
     (m) => `'sha256-${createHash("sha256").update(m[1]!).digest("base64")}'`,
@@ -45,13 +44,13 @@ const inlineScriptHashes = (html: string) =>
 function graphiqlCsp(html: string): string {
   return [
     "default-src 'none'",
-    `script-src ${[...inlineScriptHashes(html), GRAPHIQL_CDN].join(" ")}`,
+    `script-src ${inlineScriptHashes(html).join(" ")}`,
     // Monaco (the editor) sets style attributes and injects <style> elements.
-    `style-src ${GRAPHIQL_CDN} 'unsafe-inline'`,
-    `font-src ${GRAPHIQL_CDN} data:`,
-    "img-src 'self' data: https://raw.githubusercontent.com",
-    // Queries and subscriptions to this server; the editor's workers are fetched, then run from blob: URLs.
-    `connect-src 'self' ws: wss: ${GRAPHIQL_CDN}`,
+    "style-src 'unsafe-inline'",
+    "font-src data:",
+    "img-src 'self' data:",
+    // Queries and subscriptions to this server; the editor's workers run from blob: URLs.
+    "connect-src 'self' ws: wss:",
     "worker-src blob:",
     "frame-ancestors 'none'",
     "base-uri 'none'",
@@ -63,10 +62,12 @@ function graphiqlCsp(html: string): string {
  * Yoga's GraphiQL page with its own CSP: `render` for createYoga's `renderGraphiQL`, `plugin`
  * to put the policy on the page's response (the only text/html answer Yoga gives).
  */
-export function graphiqlWithCsp(): { render: (options: GraphiQLOptions) => string; plugin: Plugin } {
+export function graphiqlWithCsp(): { render: (options: GraphiQLOptions) => Promise<string>; plugin: Plugin } {
   let csp = graphiqlCsp("");
   return {
-    render(options) {
+    async render(options) {
+      // ~9 MB of inlined assets: loaded on the first visit only, never in production.
+      const { renderGraphiQL } = await import("@graphql-yoga/render-graphiql");
       const html = renderGraphiQL(options);
       csp = graphiqlCsp(html);
       return html;

@@ -1,5 +1,5 @@
 /**
- * The example client page (web/): GET /app/ (index.html), /app/app.js (web/app.ts bundled for
+ * The example client page (web/): GET / (redirects to /app/), /app/ (index.html), /app/app.js (web/app.ts bundled for
  * the browser by esbuild, once, when the route is created) and /app/app.css. The page's typed
  * operations come from web/generated (codegen); they are regenerated first when missing or
  * older than the operations or the schema, so `npm start` works on a fresh checkout.
@@ -83,6 +83,12 @@ export async function webRoute(): Promise<Route> {
     const url = new URL(req.url, "http://localhost");
     if (url.pathname === "/app") {
       res.writeHead(301, { location: `/app/${url.search}` }).end();
+      return true;
+    }
+    // The server's root leads to the app (this route is mounted in development only); 302, so
+    // no browser remembers it for a deployment where / is something else.
+    if (url.pathname === "/") {
+      res.writeHead(302, { location: `/app/${url.search}` }).end();
       return true;
     }
     const file = files.get(url.pathname);

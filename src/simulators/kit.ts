@@ -56,6 +56,12 @@ export class Behaviours {
   quota: QuotaRule[] | null = null;
   /** Whether a 429 carries Retry-After (Salesloft/Clari's are not documented). */
   sendRetryAfter = true;
+  /**
+   * Provider users (lowercase emails) whose call listings answer 503 until cleared: an outage
+   * that hits one person's data, so a demo can show FAILED users and Retry without code
+   * (switched on the simulator's control page, `/_sim`).
+   */
+  readonly failingUsers = new Set<string>();
   private usage = new Map<string, { windowStart: number; used: number }>();
 
   /** The next `count` requests (optionally only under `pathPrefix`) answer `status`, with `headers` (e.g. Retry-After). */
@@ -72,6 +78,10 @@ export class Behaviours {
   }
   resetQuota(): void {
     this.usage.clear();
+  }
+  /** The status to answer a listing of these users' calls with: 503 when one of them is failing. */
+  userFailure(emails: (string | null | undefined)[]): 503 | null {
+    return emails.some((e) => e && this.failingUsers.has(e.toLowerCase())) ? 503 : null;
   }
 
   /** Charges `cost` against every quota window; returns seconds to wait when one is exhausted. */
@@ -192,6 +202,8 @@ export function quotaResponse(
   return c.json(body as object, 429);
 }
 
+export type ConsentOutcome = "approve" | "deny" | "forbidden";
+
 export interface OAuthGrant {
   accountId: string;
   scope: string;
@@ -220,7 +232,12 @@ export class OAuthTokenStore {
    * "Deny": error=access_denied) or lacks permission to install apps (error=unauthorized_client).
    * Reset to "approve" after one use.
    */
-  nextConsent: "approve" | "deny" | "forbidden" = "approve";
+  nextConsent: ConsentOutcome = "approve";
+  /**
+   * true: the authorize page asks (Allow / Deny, and an account without permission to authorize
+   * apps), as `npm start`'s simulators do; false: it answers at once with `nextConsent` (tests).
+   */
+  consentPage = false;
   /** Email of the person who approves, for "connected by". */
   consentingUser = "admin@customer.test";
 
@@ -233,10 +250,12 @@ export class OAuthTokenStore {
     /** PKCE (RFC 7636): when the request carries a challenge, redeeming the code needs its verifier. */
     codeChallenge?: string | null;
     codeChallengeMethod?: string | null;
+    /** What the person chose on the consent page; without it, `nextConsent`. */
+    outcome?: ConsentOutcome;
   }): URL {
     const url = new URL(params.redirectUri);
-    const outcome = this.nextConsent;
-    this.nextConsent = "approve";
+    const outcome = params.outcome ?? this.nextConsent;
+    if (!params.outcome) this.nextConsent = "approve";
     if (params.codeChallenge && (params.codeChallengeMethod ?? "plain") !== "S256") {
       // Like most providers, only S256: a "plain" challenge would put the verifier in the URL.
       url.searchParams.set("error", "invalid_request");

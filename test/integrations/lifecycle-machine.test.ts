@@ -12,6 +12,7 @@ import {
   LIFECYCLE_STATES,
   type LifecycleAction,
   type LifecycleState,
+  nextActions,
   TRANSITIONS,
 } from "../../src/integrations/lifecycle.js";
 import {
@@ -153,6 +154,44 @@ async function stateOf(token: string) {
 const cells = LIFECYCLE_STATES.flatMap((state) => LIFECYCLE_ACTIONS.map((action) => [state, action] as const));
 
 describe("the integration lifecycle state machine", () => {
+  // Written out, not read from the table: the cells below follow TRANSITIONS, so a wrong change
+  // to the table itself would otherwise go unnoticed. This is the table of the SPEC §3 lifecycle.
+  it("offers exactly these next actions in each state", () => {
+    const expected: Record<LifecycleState, string[]> = {
+      NOT_CONNECTED: ["CONNECT→AUTHORIZING"],
+      AUTHORIZING: ["CONNECT→AUTHORIZING", "DISCONNECT→DISCONNECTED", "PURGE_CALL_DATA→AUTHORIZING"],
+      CHOOSING_BACKFILL: [
+        "CHOOSE_BACKFILL→READY_TO_SYNC",
+        "DISCONNECT→DISCONNECTED",
+        "PURGE_CALL_DATA→CHOOSING_BACKFILL",
+      ],
+      READY_TO_SYNC: [
+        "CHOOSE_BACKFILL→READY_TO_SYNC",
+        "START_SYNC→SYNCING",
+        "DISCONNECT→DISCONNECTED",
+        "PURGE_CALL_DATA→READY_TO_SYNC",
+      ],
+      SYNCING: ["DISCONNECT→DISCONNECTED", "PURGE_CALL_DATA→SYNCING"],
+      FAILED: ["SYNC_NOW→SYNCING", "RETRY_FAILED_USERS→SYNCING", "DISCONNECT→DISCONNECTED", "PURGE_CALL_DATA→FAILED"],
+      COMPLETE_WITH_FAILURES: [
+        "SYNC_NOW→SYNCING",
+        "RETRY_FAILED_USERS→SYNCING",
+        "DISCONNECT→DISCONNECTED",
+        "PURGE_CALL_DATA→COMPLETE_WITH_FAILURES",
+      ],
+      COMPLETE: ["SYNC_NOW→SYNCING", "DISCONNECT→DISCONNECTED", "PURGE_CALL_DATA→COMPLETE"],
+      RECONNECT_NEEDED: ["CONNECT→AUTHORIZING", "DISCONNECT→DISCONNECTED", "PURGE_CALL_DATA→RECONNECT_NEEDED"],
+      DISCONNECTED: ["CONNECT→AUTHORIZING", "PURGE_CALL_DATA→DISCONNECTED"],
+    };
+    const actual = Object.fromEntries(
+      LIFECYCLE_STATES.map((state) => [
+        state,
+        nextActions(state).map((a) => `${a}→${(TRANSITIONS[state][a] as { to: string }).to}`),
+      ]),
+    );
+    expect(actual).toEqual(expected);
+  });
+
   it("has no dead end: every state allows at least one action that leads elsewhere", () => {
     for (const state of LIFECYCLE_STATES) {
       const exits = LIFECYCLE_ACTIONS.map((a) => TRANSITIONS[state][a]).filter((t) => "to" in t && t.to !== state);

@@ -60,7 +60,7 @@ export interface Exit {
 
 export interface CallsyncProcess {
   name: string;
-  role: "serve" | "worker";
+  role: "start" | "serve" | "worker";
   pid: number;
   /** The GraphQL endpoint (http://127.0.0.1:<port>/graphql) of a `serve` process. */
   url: string | null;
@@ -82,7 +82,11 @@ process.once("exit", () => {
 });
 
 /** Spawns `node --import tsx src/main.ts <role>` with exactly `env` (plus PATH and HOME). */
-export function spawnCallsync(role: "serve" | "worker", env: Record<string, string>, name: string): CallsyncProcess {
+export function spawnCallsync(
+  role: "start" | "serve" | "worker",
+  env: Record<string, string>,
+  name: string,
+): CallsyncProcess {
   const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts", role], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },

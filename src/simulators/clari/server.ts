@@ -21,6 +21,7 @@
  * `includePrivate=true`, as Clari documents; `GET /call-details` serves them by id.
  */
 import { type Context, Hono } from "hono";
+import { mountControls } from "../controls.js";
 import { Behaviours, behaviourMiddleware, listen, type QuotaRule, RequestLog, SimClock } from "../kit.js";
 import { defaultScenario } from "../scenario.js";
 import { type ClariDataset, type ClariDatasetCall, generateClariDataset } from "./dataset.js";
@@ -224,6 +225,11 @@ export function createClariApp(state: ClariSimState): Hono {
   };
   const { behaviours, log } = state;
 
+  mountControls(app, {
+    provider: "Clari Copilot",
+    behaviours,
+    users: () => state.dataset.users.map((u) => ({ email: u.email, name: u.name })),
+  });
   app.use(
     "*",
     behaviourMiddleware(behaviours, log, (status) => ({ message: gatewayMessage(status) })),
@@ -300,6 +306,8 @@ export function createClariApp(state: ClariSimState): Hono {
     const list = (name: string) =>
       [...(c.req.queries(`${name}[]`) ?? []), ...(c.req.queries(name) ?? [])].map((v) => v.toLowerCase());
     const users = list("filterUser");
+    const failure = behaviours.userFailure(users);
+    if (failure) return c.json({ message: gatewayMessage(failure) }, failure);
     const attendees = list("filterAttendees");
     const statuses = list("filterStatus");
     const types = list("filterType");

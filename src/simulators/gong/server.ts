@@ -12,9 +12,12 @@ import { type Context, Hono } from "hono";
 import { z } from "zod";
 import { transcriptCallId } from "../../providers/gong/mappers.js";
 import type { GongCallData } from "../../providers/gong/schemas.js";
+import { consentDecision, consentPage } from "../consent.js";
+import { mountControls } from "../controls.js";
 import {
   Behaviours,
   behaviourMiddleware,
+  type ConsentOutcome,
   listen,
   type OAuthGrant,
   OAuthTokenStore,
@@ -359,6 +362,16 @@ export function createGongApp(state: GongSimulatorState): Hono<Env> {
   const app = new Hono<Env>();
   const companyId = () => state.dataset.workspaces[0]?.id ?? "0";
 
+  mountControls(app as unknown as Hono, {
+    provider: "Gong",
+    behaviours: state.behaviours,
+    users: () =>
+      state.dataset.users.map((u) => ({
+        email: u.emailAddress,
+        name: `${u.firstName ?? ""} ${u.lastName ?? ""}`.trim(),
+      })),
+  });
+
   app.use(
     "*",
     behaviourMiddleware(state.behaviours, state.log, (status) =>
@@ -367,10 +380,17 @@ export function createGongApp(state: GongSimulatorState): Hono<Env> {
   );
 
   // -- OAuth --
-  app.get("/oauth2/authorize", (c) => {
-    const q = c.req.query();
+  const authorize = (c: Context, q: Record<string, string>, outcome?: ConsentOutcome) => {
     if (q.client_id !== state.clientId || q.response_type !== "code" || !q.redirect_uri)
       return c.text("Invalid OAuth request", 400);
+    if (!outcome && state.oauth.consentPage)
+      return consentPage(c, {
+        provider: "Gong",
+        company: state.dataset.workspaces[0]?.name ?? "your company",
+        scope: q.scope ?? "",
+        adminEmail: state.oauth.consentingUser,
+        query: q,
+      });
     const url = state.oauth.consentRedirect({
       redirectUri: q.redirect_uri,
       state: q.state ?? "",
@@ -378,8 +398,14 @@ export function createGongApp(state: GongSimulatorState): Hono<Env> {
       grant: { accountId: companyId(), scope: q.scope ?? "" },
       codeChallenge: q.code_challenge,
       codeChallengeMethod: q.code_challenge_method,
+      outcome,
     });
     return c.redirect(url.toString(), 302);
+  };
+  app.get("/oauth2/authorize", (c) => authorize(c, c.req.query()));
+  app.post("/oauth2/authorize", async (c) => {
+    const { query, outcome } = await consentDecision(c);
+    return authorize(c, query, outcome);
   });
 
   // Gong's guide sends the parameters in the query string; generic OAuth clients send a form body.
@@ -471,6 +497,11 @@ export function createGongApp(state: GongSimulatorState): Hono<Env> {
     const body = extensiveBody.safeParse(raw);
     if (!body.success) return gongError(c, 400, ...body.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`));
     const { filter, contentSelector: selector, cursor } = body.data;
+    const emails = (filter.primaryUserIds ?? []).map(
+      (id) => state.dataset.users.find((u) => u.id === id)?.emailAddress,
+    );
+    const userFailure = state.behaviours.userFailure(emails);
+    if (userFailure) return gongError(c, userFailure, FAILURE_MESSAGES[userFailure] ?? "Service Unavailable");
     if (selector?.exposedFields?.media) {
       const mediaDenied = requireScope(c, "api:calls:read:media-url");
       if (mediaDenied) return mediaDenied;

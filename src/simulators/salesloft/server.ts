@@ -21,9 +21,12 @@
  * - `oauth.accessTokenTtlSeconds`: token lifetime (default 7200, the usual observation).
  */
 import { type Context, Hono } from "hono";
+import { consentDecision, consentPage } from "../consent.js";
+import { mountControls } from "../controls.js";
 import {
   Behaviours,
   behaviourMiddleware,
+  type ConsentOutcome,
   listen,
   OAuthTokenStore,
   quotaResponse,
@@ -168,28 +171,46 @@ export function createSalesloftApp(state: SalesloftSimState): Hono {
   const app = new Hono();
   /** `switches.repeatPages`: the first answer of each listing, served again. */
   const repeated = new Map<string, unknown>();
+  mountControls(app, {
+    provider: "Salesloft",
+    behaviours: state.behaviours,
+    users: () => state.dataset.users.map((u) => ({ email: u.email, name: u.name })),
+  });
   app.use("*", behaviourMiddleware(state.behaviours, state.log, errorBody));
   const meter = { windowStart: 0, used: 0 };
 
-  app.get("/oauth/authorize", (c) => {
-    const q = new URL(c.req.url).searchParams;
-    const redirectUri = q.get("redirect_uri");
-    if (q.get("client_id") !== state.clientId || !redirectUri || q.get("response_type") !== "code")
+  const authorize = (c: Context, q: Record<string, string>, outcome?: ConsentOutcome) => {
+    const redirectUri = q.redirect_uri;
+    if (q.client_id !== state.clientId || !redirectUri || q.response_type !== "code")
       return c.json({ error: "invalid_request", error_description: "Unknown client or missing parameters" }, 400);
     const scope = "conversations:read users:read opportunities:read accounts:read people:read calls:read";
+    if (!outcome && state.oauth.consentPage)
+      return consentPage(c, {
+        provider: "Salesloft",
+        company: state.dataset.team.name ?? "your team",
+        scope,
+        adminEmail: state.oauth.consentingUser,
+        query: q,
+      });
     const target = state.oauth.consentRedirect({
       redirectUri,
-      state: q.get("state") ?? "",
+      state: q.state ?? "",
       clientId: state.clientId,
       grant: { accountId: String(state.dataset.team.id), scope },
-      codeChallenge: q.get("code_challenge"),
-      codeChallengeMethod: q.get("code_challenge_method"),
+      codeChallenge: q.code_challenge,
+      codeChallengeMethod: q.code_challenge_method,
+      outcome,
     });
     if (target.searchParams.has("code")) {
       target.searchParams.set("context", `/teams/${state.dataset.team.id}`);
       target.searchParams.set("scope", scope);
     }
     return c.redirect(target.toString(), 302);
+  };
+  app.get("/oauth/authorize", (c) => authorize(c, c.req.query()));
+  app.post("/oauth/authorize", async (c) => {
+    const { query, outcome } = await consentDecision(c);
+    return authorize(c, query, outcome);
   });
 
   app.post("/oauth/token", async (c) => {
@@ -461,6 +482,10 @@ function conversations(
   if (typeof updated === "string") return c.json({ errors: { updated_at: [updated] } }, 422);
   const ids = query.multi("ids");
   const userGuids = query.multi("user_guids");
+  const failure = state.behaviours.userFailure(
+    (userGuids ?? []).map((guid) => state.dataset.users.find((u) => u.guid === guid)?.email),
+  );
+  if (failure) return c.json(errorBody(failure), failure);
   const ownerIds = query.multi("owner_ids");
   const accountIds = query.multi("account_ids");
   const personIds = query.multi("person_ids");
