@@ -7,14 +7,17 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  PrivacyAccountDocument,
   PrivacyCallDocument,
   PrivacyCallsDocument,
   PrivacyDealDocument,
   PrivacyDealsDocument,
   PrivacyIntegrationEventsDocument,
   PrivacyIntegrationsDocument,
+  PrivacyNodeCallsDocument,
   PrivacyNodeDocument,
   PrivacyNodesDocument,
+  PrivacySearchDealDocument,
   PrivacySearchDocument,
 } from "../generated/graphql.js";
 import { startApi, type TestApi } from "../support/api.js";
@@ -50,7 +53,11 @@ beforeAll(async () => {
   tokens.admin = await api.tokenFor(admin);
   tokens.participant = await api.tokenFor(member);
   tokens.outsider = await api.tokenFor(outsider);
-  const deal = await createDeal(api.prisma, workspace.id, { crmId: "006VIS", name: "Visible deal" });
+  const deal = await createDeal(api.prisma, workspace.id, {
+    crmId: "006VIS",
+    name: "Visible deal",
+    accountName: "Visible account",
+  });
   // This integration imports private calls, restricted (the default skips them).
   await api.prisma.integration.create({
     data: { workspaceId: workspace.id, provider: "GONG", status: "CONNECTED", privateCalls: "PARTICIPANTS_AND_ADMINS" },
@@ -115,6 +122,30 @@ describe.each(WHO)("%s", (who) => {
     expect(res.data?.calls.totalCount).toBe(SEES[who].length);
   });
 
+  it("sees the same on the deal's account page and through node(id) of the deal and the account", async () => {
+    const res = await api.gql(PrivacyAccountDocument, { dealId: dealGid }, token());
+    expect(res.errors).toBeUndefined();
+    const account = res.data?.deal?.account;
+    expect(account?.calls.edges.map((e) => e.node.id).sort()).toEqual(visible(who));
+    expect(account?.calls.totalCount).toBe(SEES[who].length);
+    for (const id of [dealGid, account!.id]) {
+      const node = await api.gql(PrivacyNodeCallsDocument, { id }, token());
+      expect(node.errors).toBeUndefined();
+      const calls = node.data?.node && "calls" in node.data.node ? node.data.node.calls : null;
+      expect(calls?.edges.map((e) => e.node.id).sort()).toEqual(visible(who));
+      expect(calls?.totalCount).toBe(SEES[who].length);
+    }
+  });
+
+  it("sees the same in the calls list filtered by deal and by participant", async () => {
+    for (const filter of [{ dealId: dealGid }, { participantEmail: "admin@visibilityco.test" }]) {
+      const res = await api.gql(PrivacyCallsDocument, { filter }, token());
+      expect(res.errors).toBeUndefined();
+      expect(res.data?.calls.edges.map((e) => e.node.id).sort(), JSON.stringify(filter)).toEqual(visible(who));
+      expect(res.data?.calls.totalCount).toBe(SEES[who].length);
+    }
+  });
+
   it("gets null for call(id), node(id) and nodes(ids) of a call it may not see", async () => {
     for (const name of ALL) {
       const may = (SEES[who] as readonly string[]).includes(name) || (who === "admin" && name === "hidden");
@@ -133,6 +164,9 @@ describe.each(WHO)("%s", (who) => {
     const res = await api.gql(PrivacySearchDocument, { query: "zebra" }, token());
     expect(res.errors).toBeUndefined();
     expect(res.data?.searchTranscripts.map((h) => h.segment.call.id).sort()).toEqual(visible(who));
+    const onDeal = await api.gql(PrivacySearchDealDocument, { query: "zebra", dealId: dealGid }, token());
+    expect(onDeal.errors).toBeUndefined();
+    expect(onDeal.data?.searchTranscripts.map((h) => h.segment.call.id).sort()).toEqual(visible(who));
   });
 
   it("counts only visible calls on the integration, by query and by subscription", async () => {
