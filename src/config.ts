@@ -58,6 +58,10 @@ const env = z.object({
   METRICS_HOST: z.string().default("127.0.0.1"),
   /** Bearer token a scrape of /metrics must send; in production required to serve it on the API port. */
   METRICS_TOKEN: z.string().min(1).optional(),
+  /** Webhook deliveries accepted per integration per minute (src/webhooks/route.ts); more answer 429. */
+  WEBHOOK_RATE_PER_MINUTE: z.coerce.number().int().positive().default(300),
+  /** Largest webhook body read; a larger one answers 413 unread. */
+  WEBHOOK_MAX_BYTES: z.coerce.number().int().positive().default(1_048_576),
   /** How often open subscriptions re-check that their user still has access (SECURITY.md rule 7). */
   SUBSCRIPTION_RECHECK_MS: z.coerce.number().int().min(100).max(60_000).default(2_000),
   SYNC_INTERVAL_MINUTES: z.coerce.number().int().positive().default(120),
@@ -211,6 +215,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
     dataDir: e.CALLSYNC_DATA_DIR,
     simulatorBasePort: e.SIMULATOR_BASE_PORT ?? (e.PORT === 0 ? 0 : e.PORT + 1),
     redisUrl: e.REDIS_URL ?? null,
+    webhooks: { ratePerMinute: e.WEBHOOK_RATE_PER_MINUTE, maxBytes: e.WEBHOOK_MAX_BYTES },
     jwt: {
       secret: e.JWT_SECRET ?? DEV_JWT_SECRET,
       issuer: e.JWT_ISSUER,

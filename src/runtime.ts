@@ -22,6 +22,8 @@ import { createLogger, type Logger } from "./logger.js";
 import { openRedis } from "./redis.js";
 import { type App, buildApp, type Route } from "./server/app.js";
 import { type EngineSettings, SyncEngine } from "./sync/engine.js";
+import { WebhookEndpoints } from "./webhooks/endpoints.js";
+import { webhookRoute } from "./webhooks/route.js";
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL("../prisma/migrations", import.meta.url));
 
@@ -117,7 +119,8 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
     log: log.child({ component: "integrations" }),
     config,
   });
-  const services: Services = { prisma: db.prisma, log, pubsub: bus.pubsub, wizard, providers };
+  const webhooks = new WebhookEndpoints(db.prisma, cipher, config.publicUrl);
+  const services: Services = { prisma: db.prisma, log, pubsub: bus.pubsub, wizard, providers, webhooks };
   const works = options.role === "worker" || (options.role !== "none" && config.workerInProcess);
   if (works) {
     await jobs.startWorking(engine);
@@ -150,6 +153,15 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
         ...(works ? { jobs: jobs.listening } : {}),
       },
       routes: [
+        webhookRoute({
+          prisma: db.prisma,
+          endpoints: webhooks,
+          log: log.child({ component: "webhooks" }),
+          enqueue: (integrationId, ids) => jobs.webhookCalls(integrationId, ids),
+          ratePerMinute: config.webhooks.ratePerMinute,
+          maxBytes: config.webhooks.maxBytes,
+          redis,
+        }),
         oauthRoutes(wizard, { resultUrl: config.oauthResultUrl, secureCookies: config.production }),
         ...(config.env === "development" ? [await (await import("./server/web.js")).webRoute()] : []),
         ...(options.routes ?? []),

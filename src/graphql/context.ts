@@ -4,6 +4,7 @@ import type { Role } from "../generated/prisma/enums.js";
 import type { ProviderRegistry } from "../integrations/providers.js";
 import type { Wizard } from "../integrations/wizard.js";
 import type { Logger } from "../logger.js";
+import type { WebhookEndpoints } from "../webhooks/endpoints.js";
 
 export interface Viewer {
   userId: string;
@@ -19,6 +20,7 @@ export interface Services {
   pubsub: PubSub;
   wizard: Wizard;
   providers: ProviderRegistry;
+  webhooks: WebhookEndpoints;
 }
 
 export interface Context extends Services {

@@ -22,16 +22,29 @@ export class CredentialCipher {
   }
 
   seal(credentials: ProviderCredentials, integrationId: string): Uint8Array<ArrayBuffer> {
+    return this.sealValue(credentials, integrationId);
+  }
+
+  open(sealed: Uint8Array, integrationId: string): ProviderCredentials {
+    return this.openValue<ProviderCredentials>(sealed, integrationId);
+  }
+
+  /**
+   * Any JSON value sealed the same way; `boundTo` is the associated data (callers that seal
+   * something other than credentials prefix it, e.g. "webhook:<integration id>", so one kind of
+   * blob never opens as another).
+   */
+  sealValue(value: unknown, boundTo: string): Uint8Array<ArrayBuffer> {
     const key = this.keys[0]!;
     const iv = randomBytes(12);
     const cipher = createCipheriv("aes-256-gcm", key.key, iv);
-    cipher.setAAD(Buffer.from(integrationId));
-    const body = Buffer.concat([cipher.update(JSON.stringify(credentials), "utf8"), cipher.final()]);
+    cipher.setAAD(Buffer.from(boundTo));
+    const body = Buffer.concat([cipher.update(JSON.stringify(value), "utf8"), cipher.final()]);
     const keyId = Buffer.from(key.id, "utf8");
     return new Uint8Array(Buffer.concat([Buffer.from([VERSION, keyId.length]), keyId, iv, cipher.getAuthTag(), body]));
   }
 
-  open(sealed: Uint8Array, integrationId: string): ProviderCredentials {
+  openValue<T>(sealed: Uint8Array, boundTo: string): T {
     const buf = Buffer.from(sealed);
     if (buf[0] !== VERSION) throw new Error("unknown credentials envelope version");
     const idLength = buf[1]!;
@@ -42,10 +55,10 @@ export class CredentialCipher {
     const tagAt = ivAt + 12;
     const bodyAt = tagAt + 16;
     const decipher = createDecipheriv("aes-256-gcm", key.key, buf.subarray(ivAt, tagAt));
-    decipher.setAAD(Buffer.from(integrationId));
+    decipher.setAAD(Buffer.from(boundTo));
     decipher.setAuthTag(buf.subarray(tagAt, bodyAt));
     const plain = Buffer.concat([decipher.update(buf.subarray(bodyAt)), decipher.final()]);
-    return JSON.parse(plain.toString("utf8")) as ProviderCredentials;
+    return JSON.parse(plain.toString("utf8")) as T;
   }
 
   /** Key id of a sealed blob, to find credentials that still need re-sealing after a rotation. */

@@ -5,6 +5,7 @@
  * - sync:run-users   {runId}          list and match provider users, fan out imports
  * - sync:import-user {statusId}       one user's import, checkpointed per page
  * - sync:transcripts {integrationId}  follow-ups for transcripts that were not ready
+ * - sync:webhook-calls {integrationId, providerCallIds}  calls a verified webhook announced (src/webhooks)
  * - sync:scheduled   {integrationId, dueAt}  the recurring sync (one per integration, by a unique
  *                                   index), on its integration's grid (schedule.ts)
  * - jobs:cleanup      {}               deletes finished one-off jobs after their retention (cleanup.ts)
@@ -31,6 +32,7 @@ export const JOB = {
   runUsers: "sync:run-users",
   importUser: "sync:import-user",
   transcripts: "sync:transcripts",
+  webhookCalls: "sync:webhook-calls",
   scheduled: "sync:scheduled",
   cleanup: "jobs:cleanup",
   retention: "privacy:retention",
@@ -57,6 +59,8 @@ export interface Jobs {
   queue: JobQueue;
   /** False while the LISTEN connection is down (jobs are still found by polling meanwhile). */
   listening(): boolean;
+  /** Queues the import of calls a verified webhook announced. */
+  webhookCalls(integrationId: string, providerCallIds: string[]): Promise<void>;
   /** Defines the handlers and starts processing (workers only). */
   startWorking(engine: SyncEngine): Promise<void>;
   stop(): Promise<void>;
@@ -197,6 +201,9 @@ async function createJobsLocked(options: JobsOptions): Promise<Jobs> {
     agenda,
     queue,
     listening: () => !channel || channel.state === "connected",
+    async webhookCalls(integrationId, providerCallIds) {
+      await agenda.now(JOB.webhookCalls, { integrationId, providerCallIds });
+    },
     async startWorking(engine) {
       const limits = { concurrency: DEFAULT_CONCURRENCY, lockLimit: DEFAULT_CONCURRENCY };
       agenda.define<{ runId: string }>(
@@ -212,6 +219,13 @@ async function createJobsLocked(options: JobsOptions): Promise<Jobs> {
       agenda.define<{ integrationId: string }>(
         JOB.transcripts,
         guarded(JOB.transcripts, (job) => engine.followUpTranscripts(job.attrs.data.integrationId)),
+        limits,
+      );
+      agenda.define<{ integrationId: string; providerCallIds: string[] }>(
+        JOB.webhookCalls,
+        guarded(JOB.webhookCalls, (job) =>
+          engine.importAnnouncedCalls(job.attrs.data.integrationId, job.attrs.data.providerCallIds),
+        ),
         limits,
       );
       agenda.define<{ integrationId: string; dueAt?: string }>(

@@ -780,6 +780,29 @@ export class SyncEngine {
     }
   }
 
+  /**
+   * Job sync:webhook-calls: the calls a verified webhook announced, read again from the provider
+   * (with transcript and AI content when ready) and stored through the same path as a sync:
+   * idempotent, privacy rules applied; those still waiting for content are asked for by the
+   * follow-up like any other. A failure is logged: the scheduled sync is the safety net.
+   */
+  async importAnnouncedCalls(integrationId: string, providerCallIds: string[]): Promise<void> {
+    const integration = await this.prisma.integration.findUnique({ where: { id: integrationId } });
+    if (integration?.status !== "CONNECTED" || providerCallIds.length === 0) return;
+    try {
+      const client = await this.client(integrationId);
+      const calls = await client.fetchCalls(providerCallIds);
+      const stored = await storeCalls(this.prisma, await this.storeTarget(integration), calls);
+      this.deps.log.info(
+        { integrationId, announced: providerCallIds.length, created: stored.created, updated: stored.updated },
+        "webhook calls imported",
+      );
+    } catch (e) {
+      if (isProviderError(e) && e.kind === "RECONNECT_NEEDED") await this.markReconnectNeeded(integrationId, e);
+      else this.deps.log.warn({ integrationId, err: e }, "webhook import failed; the next sync imports the call");
+    }
+  }
+
   /** Job privacy:retention: every workspace's calls past its retention window lose their content. */
   applyRetention(now = Date.now()): Promise<number> {
     return applyRetentionEverywhere(this.prisma, now);

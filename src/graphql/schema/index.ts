@@ -6,6 +6,7 @@ import "./deals.js";
 import "./calls.js";
 import "./search.js";
 import "./integrations.js";
+import "./webhooks.js";
 import "./purges.js";
 import "./privacy.js";
 

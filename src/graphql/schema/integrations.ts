@@ -474,7 +474,7 @@ export const IntegrationType = builder.prismaNode("Integration", {
 
 // --- queries ------------------------------------------------------------------------------
 
-async function ownIntegration(ctx: Context, globalId: string | number) {
+export async function ownIntegration(ctx: Context, globalId: string | number) {
   const id = localId(String(globalId), "Integration");
   const integration = id
     ? await ctx.prisma.integration.findFirst({ where: { id, workspaceId: viewerWorkspace(ctx) } })

@@ -28,6 +28,7 @@ import {
 } from "../kit.js";
 import { defaultScenario } from "../scenario.js";
 import { type GongDataset, generateGongDataset } from "./dataset.js";
+import { GongWebhooks } from "./webhooks.js";
 
 /** Gong's documented default quota per company. */
 export const GONG_SIM_QUOTA: QuotaRule[] = [
@@ -577,6 +578,8 @@ export interface GongSimulator {
   clientId: string;
   clientSecret: string;
   accessKeys: Map<string, string>;
+  /** Automation rules that fire webhooks when calls are processed (webhooks.ts). */
+  webhooks: GongWebhooks;
   /** Issues tokens as a completed consent would (no HTTP), for tests and benches. */
   grantTokens(scope?: string): { accessToken: string; refreshToken: string; expiresIn: number };
   close(): Promise<void>;
@@ -598,7 +601,12 @@ export async function startGongSimulator(options: GongSimulatorOptions = {}): Pr
     cursorSecret: randomBytes(32),
   };
   const server = await listen(createGongApp(state) as unknown as Hono, options.port ?? 0);
+  const webhooks = new GongWebhooks({
+    calls: () => state.dataset.calls,
+    isProcessed: (call) => isVisible(state, call) && isProcessed(state, call),
+  });
   return {
+    webhooks,
     url: server.url,
     port: server.port,
     behaviours: state.behaviours,
@@ -616,6 +624,9 @@ export async function startGongSimulator(options: GongSimulatorOptions = {}): Pr
         scope,
         userEmail: state.oauth.consentingUser,
       }),
-    close: () => server.close(),
+    close: () => {
+      webhooks.clear();
+      return server.close();
+    },
   };
 }
