@@ -163,6 +163,15 @@ describe("the cost limit counts list arguments", () => {
     expect((await gql(NESTED, { deals: 5, calls: 5, segments: 5 })).errors).toBeUndefined();
   });
 
+  it("a list argument multiplies what it selects: nodes(ids) of 100 costs 100 times one", async () => {
+    const NODES = `query($ids: [ID!]!) { nodes(ids: $ids) { ... on Deal { calls(first: 20) { edges { node {
+      participants { name } transcript { segments(first: 5) { edges { node { text } } } } } } } } } }`;
+    expect((await gql(NODES, { ids: [nodeId()] })).errors).toBeUndefined();
+    const many = await gql(NODES, { ids: Array.from({ length: 100 }, nodeId) });
+    expect(errorCodes(many)).toEqual(["GRAPHQL_VALIDATION_FAILED"]);
+    expect(many.errors?.[0]?.message).toMatch(/cost limit of \d+ exceeded/i);
+  });
+
   it("a connection without a page size counts as its default page, not as one item", async () => {
     const query = (n: string) =>
       `{ deals${n} { edges { node { calls${n} { edges { node { transcript { segments${n} { edges { node { text speaker { name } } } } } } } } } } } }`;

@@ -20,6 +20,7 @@ import { startApi, type TestApi } from "../support/api.js";
 import { type HostileServer, startHostileServer } from "../support/hostile.js";
 import { freePort } from "../support/net.js";
 import { authorizeInBrowser } from "../support/oauth.js";
+import { localId } from "../support/progress.js";
 
 const MARKER = "HOSTILE-BODY-7f3a";
 const HOSTILE_BODY = JSON.stringify({
@@ -77,6 +78,20 @@ const hostileAnswer = (status: number, pathPrefix: string) => {
   };
 };
 
+/**
+ * What is stored for clients to read holds none of the body either: the read side maps codes
+ * to messages too, so this is what catches a writer that copies provider words.
+ */
+async function expectNothingStored() {
+  const like = { contains: MARKER };
+  const [integrations, runs, users] = await Promise.all([
+    api.prisma.integration.count({ where: { OR: [{ lastSyncError: like }, { errorMessage: like }] } }),
+    api.prisma.syncRun.count({ where: { error: like } }),
+    api.prisma.syncUserStatus.count({ where: { errorMessage: like } }),
+  ]);
+  expect({ integrations, runs, users }).toEqual({ integrations: 0, runs: 0, users: 0 });
+}
+
 async function errorsAfterRun(runId: string) {
   for (let i = 0; i < 300; i++) {
     const res = await api.gql(SecurityIntegrationErrorsDocument, { provider: "GONG" }, token);
@@ -104,6 +119,7 @@ describe("what clients read when the provider answers with a hostile body", () =
       expect(JSON.stringify(seen)).not.toContain(MARKER);
       expect(JSON.stringify(seen)).not.toContain("<script>");
     }
+    await expectNothingStored();
   });
 
   it("a failed run: SyncRun.error and lastSyncError are callsync's words", async () => {
@@ -116,6 +132,7 @@ describe("what clients read when the provider answers with a hostile body", () =
     expect(integration.latestRun!.error).toMatch(/^The provider had errors or could not be reached/);
     expect(integration.lastSyncError).toBe(integration.latestRun!.error);
     expect(JSON.stringify(res)).not.toContain(MARKER);
+    await expectNothingStored();
   });
 
   it("revoked credentials: the integration's error is callsync's message", async () => {
@@ -129,5 +146,29 @@ describe("what clients read when the provider answers with a hostile body", () =
       message: expect.stringMatching(/^The provider no longer accepts/),
     });
     expect(JSON.stringify(res)).not.toContain(MARKER);
+    await expectNothingStored();
+  });
+
+  it("rows stored before the rule, holding provider words, are still read in callsync's words", async () => {
+    const legacy = `Unexpected status 500: ${HOSTILE_BODY}`;
+    const id = localId(integrationId);
+    await api.prisma.integration.update({
+      where: { id },
+      data: { lastSyncError: `BAD_RESPONSE: ${legacy}`, errorCode: "AUTH_FAILED", errorMessage: legacy },
+    });
+    const run = await api.prisma.syncRun.findFirstOrThrow({
+      where: { integrationId: id },
+      orderBy: { startedAt: "desc" },
+    });
+    await api.prisma.syncRun.update({ where: { id: run.id }, data: { error: `BAD_RESPONSE: ${legacy}` } });
+    await api.prisma.syncUserStatus.updateMany({
+      where: { runId: run.id },
+      data: { state: "FAILED", errorCode: "BAD_REQUEST", errorMessage: legacy },
+    });
+    for (const viewer of [token, memberToken]) {
+      const res = await api.gql(SecurityIntegrationErrorsDocument, { provider: "GONG" }, viewer);
+      expect(res.errors).toBeUndefined();
+      expect(JSON.stringify(res)).not.toContain(MARKER);
+    }
   });
 });
