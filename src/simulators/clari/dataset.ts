@@ -9,7 +9,7 @@ import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { ClariCallDetailsSchema, ClariUserSchema } from "../../providers/clari/schemas.js";
 import { oddRecords } from "../../providers/records.js";
-import { conversation, pick, privateCalls, prng, type Scenario } from "../scenario.js";
+import { conversation, pick, privateCalls, prng, type Scenario, variety } from "../scenario.js";
 
 /** The shapes the client maps; a dataset record that does not fit is served anyway and skipped by the client. */
 export const ClariDatasetSchema = z.object({
@@ -182,6 +182,41 @@ export function generateClariDataset(scenario: Scenario, options: ClariGenerateO
       });
     }
   }
+  calls.forEach((call, k) => applyVarieties(scenario, call, k));
   calls.sort((a, b) => Date.parse(a.time) - Date.parse(b.time) || a.id.localeCompare(b.id));
   return { users, calls };
+}
+
+/**
+ * The scenario's Clari Copilot varieties (scenario.ts), applied to the k-th generated call.
+ * Choices follow `k`, not the seed's random stream, so the rest of the data stays as it was.
+ */
+function applyVarieties(scenario: Scenario, call: ClariDatasetCall, k: number): void {
+  if (variety(scenario, "clariNoOrganizer") && k % 3 === 0)
+    // No isOrganizer on anyone, and no email on the call's users: the owner is the call's first
+    // Copilot user, named and mailed from the workspace's users list.
+    call.users = (call.users ?? []).map(({ isOrganizer: _o, userEmail: _e, ...u }) => u);
+  if (variety(scenario, "clariNameOnlyParticipants") && k % 2 === 0)
+    call.joinedParticipants = [...(call.joinedParticipants ?? []), { name: "Jordan from Procurement" }];
+  if (variety(scenario, "clariFailedWithParticipants") && k % 6 === 5) {
+    // Processing failed for good, yet Clari still lists who was invited and who joined.
+    call.status = "ERROR_IN_PROCESSING";
+    call.transcript = [];
+    delete call.summary;
+    if ((call.joinedParticipants ?? []).length === 0)
+      call.joinedParticipants = (call.externalParticipants ?? []).map(({ name, email, personId }) => ({
+        name,
+        email,
+        personId,
+      }));
+  }
+  if (variety(scenario, "clariExtraMetrics"))
+    call.metrics = {
+      ...call.metrics,
+      longest_monologue_secs: 95,
+      patience: 0.8,
+      interactivity: 3.2,
+      filler_words: { um: 4, like: 2 },
+      sentiment: [{ speaker: 0, score: 0.6 }],
+    };
 }

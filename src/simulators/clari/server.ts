@@ -333,7 +333,10 @@ export function createClariApp(state: ClariSimState): Hono {
             state.settings.filterUserMatches === "organizer"
               ? internal.filter((u, i) => u.isOrganizer === true || (i === 0 && !internal.some((x) => x.isOrganizer)))
               : internal;
-          if (!considered.some((u) => users.includes((u.userEmail ?? "").toLowerCase()))) return false;
+          // A call's users may come without their email: Clari still knows who they are.
+          const emailOf = (u: (typeof internal)[number]) =>
+            u.userEmail ?? state.dataset.users.find((x) => x.id === u.userId)?.email ?? "";
+          if (!considered.some((u) => users.includes(emailOf(u).toLowerCase()))) return false;
         }
         if (attendees.length > 0) {
           const people = [...(call.externalParticipants ?? []), ...(call.joinedParticipants ?? [])];
