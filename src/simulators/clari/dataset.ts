@@ -182,7 +182,7 @@ export function generateClariDataset(scenario: Scenario, options: ClariGenerateO
       });
     }
   }
-  calls.forEach((call, k) => applyVarieties(scenario, call, k));
+  for (const [k, call] of calls.entries()) applyVarieties(scenario, call, k);
   calls.sort((a, b) => Date.parse(a.time) - Date.parse(b.time) || a.id.localeCompare(b.id));
   return { users, calls };
 }
