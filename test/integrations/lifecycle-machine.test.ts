@@ -14,6 +14,7 @@ import {
   type LifecycleState,
   nextActions,
   TRANSITIONS,
+  wizardStepOf,
 } from "../../src/integrations/lifecycle.js";
 import {
   MachineIntegrationDocument,
@@ -190,6 +191,22 @@ describe("the integration lifecycle state machine", () => {
       ]),
     );
     expect(actual).toEqual(expected);
+  });
+
+  it("shows the wizard step each state belongs to: a failed initial import stays on Sync, a failed later sync on Complete", () => {
+    const backfill = { kind: "BACKFILL" as const, status: "FAILED" as const, startedAt: new Date() };
+    const manual = { kind: "MANUAL" as const, status: "FAILED" as const, startedAt: new Date() };
+    expect(wizardStepOf("FAILED", "SYNC", backfill)).toBe("SYNC");
+    expect(wizardStepOf("FAILED", "COMPLETE", backfill)).toBe("SYNC");
+    expect(wizardStepOf("FAILED", "COMPLETE", manual)).toBe("COMPLETE");
+    expect(wizardStepOf("SYNCING", "SYNC", null)).toBe("SYNC");
+    expect(wizardStepOf("READY_TO_SYNC", "SYNC", null)).toBe("SYNC");
+    expect(wizardStepOf("COMPLETE_WITH_FAILURES", "COMPLETE", manual)).toBe("COMPLETE");
+    expect(wizardStepOf("CHOOSING_BACKFILL", "BACKFILL", null)).toBe("BACKFILL");
+    expect(wizardStepOf("AUTHORIZING", "AUTHORIZE", null)).toBe("AUTHORIZE");
+    // Reconnecting starts the same five steps again.
+    for (const state of ["NOT_CONNECTED", "RECONNECT_NEEDED", "DISCONNECTED"] as const)
+      expect(wizardStepOf(state, "COMPLETE", null)).toBe("CONNECT");
   });
 
   it("has no dead end: every state allows at least one action that leads elsewhere", () => {
