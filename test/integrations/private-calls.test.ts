@@ -20,6 +20,8 @@ import {
   PrivateImportBackfillDocument,
   PrivateImportCallDocument,
   PrivateImportCallsDocument,
+  PrivateImportProgressDocument,
+  type PrivateImportProgressSubscription,
   PrivateImportStateDocument,
   WizardConnectDocument,
   WizardStartSyncDocument,
@@ -30,6 +32,7 @@ import { globalId } from "../support/fixtures.js";
 import { freePort } from "../support/net.js";
 import { authorizeInBrowser } from "../support/oauth.js";
 import { localId } from "../support/progress.js";
+import { subscribe } from "../support/ws.js";
 
 const DAY = 86_400_000;
 
@@ -317,9 +320,30 @@ describe.each(CASES)("$name private calls, exclusions and retention on a real im
     expect(res.data?.setExclusionRules.callsPurged).toBe(matching.length);
     expect((await audits("EXCLUSION_RULE")).map((a) => a.callsAffected)).toEqual([matching.length]);
 
-    // The re-read window lists them again: skipped by the rule, nothing refilled.
+    // The re-read window lists them again: skipped by the rule, nothing refilled. The live progress
+    // tells admins why a call was not imported; a member's subscription never carries those reasons.
     await api.prisma.providerUser.updateMany({ where: { integrationId }, data: { syncedThrough: null } });
-    const state = await syncNow();
+    const live = {
+      admin: subscribe(api.url, tokens.admin, PrivateImportProgressDocument, { integrationId: integrationGid }),
+      sam: subscribe(api.url, tokens.sam, PrivateImportProgressDocument, { integrationId: integrationGid }),
+    };
+    await new Promise((r) => setTimeout(r, 500));
+    let state: Awaited<ReturnType<typeof syncNow>>;
+    try {
+      state = await syncNow();
+      const runId = state.latestRun!.id;
+      const done = (e: PrivateImportProgressSubscription) =>
+        e.syncProgress.run.id === runId && e.syncProgress.run.status !== "RUNNING";
+      await Promise.all([live.admin.until(done, 30_000), live.sam.until(done, 30_000)]);
+      const reasons = (events: PrivateImportProgressSubscription[]) =>
+        new Set(events.flatMap((e) => e.syncProgress.user?.callsNotImported.map((r) => r.reasonCode) ?? []));
+      expect(reasons(live.admin.events)).toContain("EXCLUDED");
+      expect(live.sam.events.some((e) => e.syncProgress.user)).toBe(true);
+      expect([...reasons(live.sam.events)].filter((r) => ["PRIVATE", "EXCLUDED", "RETENTION"].includes(r))).toEqual([]);
+    } finally {
+      await live.admin.close();
+      await live.sam.close();
+    }
     await settled();
     const excluded = state.latestRun!.callsNotImported.filter((r) => r.reasonCode === "EXCLUDED");
     expect(excluded.map((r) => r.providerRecordId)).toEqual(expect.arrayContaining([matching[0]!.providerCallId]));
