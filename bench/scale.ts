@@ -326,7 +326,11 @@ async function benchScale(n: number, settings: Settings) {
     const inBackfill = samples.filter((x) => x.at <= bfEnd + 1_000);
     console.log(
       `| backfill | ${n} / ${backfills.filter((r) => r.status === "COMPLETED").length} / — | — | ` +
-        `${s(percentile(bfDurations, 50))} / ${s(percentile(bfDurations, 95))} (all done ${s(bfEnd - t0)} s after connect) | — | ` +
+        `${s(percentile(bfDurations, 50))} / ${s(percentile(bfDurations, 95))} ${
+          bfDurations.length === n
+            ? `(all done ${s(bfEnd - t0)} s after connect)`
+            : `(${n - bfDurations.length} still running at the end)`
+        } | — | ` +
         `${Math.max(...inBackfill.flatMap((x) => x.claimed))} | ${inBackfill.at(-1)!.rows} (${Math.max(...inBackfill.map((x) => x.rows))}) | — | ` +
         `${first.rssKb.map((r) => Math.round(r / 1024)).join(" / ")} | ${Math.max(...inBackfill.map((x) => x.connections))} |`,
     );
