@@ -20,6 +20,7 @@ import type { Context, Services, Viewer } from "../graphql/context.js";
 import { ERROR_CODES, maskError } from "../graphql/errors.js";
 import { useOperationLimits } from "../graphql/limits.js";
 import { useNoIntrospection, useNoSuggestions } from "../graphql/schema-disclosure.js";
+import { useSharedSubscriptionResults } from "../graphql/shared-subscription-results.js";
 import { AccessMonitor, useSubscriptionAuthorization } from "../graphql/subscription-auth.js";
 import { corsFor } from "./cors.js";
 import { apiPortMetrics, METRICS_PATH, metricsServer } from "./metrics.js";
@@ -210,6 +211,7 @@ export function buildApp(options: AppOptions): App {
       ...(config.graphql.suggestions ? [] : [useNoSuggestions()]),
       useOperationLimits({ maxCost: config.graphql.maxCost }),
       useSubscriptionAuthorization(access),
+      useSharedSubscriptionResults(),
       // Collects only: who may read /metrics is decided by src/server/metrics.ts.
       usePrometheus({ endpoint: false, metrics: { graphql_yoga_http_duration: true }, registry }),
       requestLogger(),

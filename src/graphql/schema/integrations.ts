@@ -14,6 +14,7 @@ import { builder } from "../builder.js";
 import { type Context, viewerWorkspace } from "../context.js";
 import { cursorOfSameParent } from "../cursors.js";
 import { badInput, notFound } from "../errors.js";
+import { loadOncePerEvent } from "../event-loads.js";
 import { localId } from "../ids.js";
 import { CallProviderEnum } from "./calls.js";
 import { UserType } from "./viewer.js";
@@ -676,7 +677,9 @@ const IntegrationEventType = builder.objectRef<IntegrationEvent>("IntegrationEve
     integration: t.prismaField({
       type: "Integration",
       resolve: (query, e, _args, ctx) =>
-        ctx.prisma.integration.findUniqueOrThrow({ ...query, where: { id: e.integrationId } }),
+        loadOncePerEvent(e, "integration", query, () =>
+          ctx.prisma.integration.findUniqueOrThrow({ ...query, where: { id: e.integrationId } }),
+        ),
     }),
   }),
 });
@@ -687,17 +690,22 @@ const SyncProgressEventType = builder.objectRef<SyncProgressEvent>("SyncProgress
     at: t.field({ type: "DateTime", description: "When the worker wrote the change.", resolve: (e) => new Date(e.at) }),
     run: t.prismaField({
       type: "SyncRun",
-      resolve: (query, e, _args, ctx) => ctx.prisma.syncRun.findUniqueOrThrow({ ...query, where: { id: e.runId } }),
+      resolve: (query, e, _args, ctx) =>
+        loadOncePerEvent(e, "run", query, () =>
+          ctx.prisma.syncRun.findUniqueOrThrow({ ...query, where: { id: e.runId } }),
+        ),
     }),
     user: t.prismaField({
       type: "SyncUserStatus",
       nullable: true,
       // Run-level events have no user; the lookup of the nil id keeps one code path (and finds nothing).
       resolve: (query, e, _args, ctx) =>
-        ctx.prisma.syncUserStatus.findUnique({
-          ...query,
-          where: { id: e.statusId ?? "00000000-0000-0000-0000-000000000000" },
-        }),
+        loadOncePerEvent(e, "user", query, () =>
+          ctx.prisma.syncUserStatus.findUnique({
+            ...query,
+            where: { id: e.statusId ?? "00000000-0000-0000-0000-000000000000" },
+          }),
+        ),
     }),
   }),
 });
