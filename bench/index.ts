@@ -4,6 +4,7 @@
  *                and live progress fan-out to 1/100/500 subscribers (bench/hot/index.ts)
  *   providers:   requests and time to import 1,000 calls against each simulated quota
  *   engine:      end-to-end backfill throughput and event latency (Gong, documented quota)
+ *   webhooks:    Gong webhook delivery → call readable through the API, p50/p95 over 60 events
  *   pacing:      3,000-call Gong backfill with two workers under the enforced quota: time vs bound, 429s
  * `npm run bench -- --quick` skips the two providers whose quota makes them take minutes;
  * `npm run bench -- --hot` runs only the hot reads and the fan-out.
@@ -15,6 +16,7 @@ import { benchHot } from "./hot/index.js";
 import { benchClari } from "./providers/clari.js";
 import { benchGong } from "./providers/gong.js";
 import { benchSalesloft } from "./providers/salesloft.js";
+import { benchWebhooks } from "./webhooks.js";
 
 const quick = process.argv.includes("--quick");
 
@@ -32,5 +34,6 @@ for (const run of quick ? [benchGong] : [benchGong, benchClari, benchSalesloft])
 }
 
 await benchEngine();
+await benchWebhooks();
 await benchBackfillWorkers();
 process.exit(0);
