@@ -10,12 +10,14 @@
 import { randomInt } from "node:crypto";
 import { mintToken } from "../src/auth/tokens.js";
 import { loadConfig } from "../src/config.js";
+import { GONG_MIN_INTERVAL_MS } from "../src/providers/gong/client.js";
 import { openRuntime, type Runtime } from "../src/runtime.js";
 import { seedDemo } from "../src/seed/demo.js";
 import { generateGongDataset } from "../src/simulators/gong/dataset.js";
 import { GONG_SIM_QUOTA, startGongSimulator } from "../src/simulators/gong/server.js";
 import { defaultScenario } from "../src/simulators/scenario.js";
-import { benchDatabase } from "./support.js";
+import { authorizeInBrowser } from "../test/support/oauth.js";
+import { benchDatabase, freePort, percentile } from "./support.js";
 
 const DAY = 86_400_000;
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379";
@@ -67,7 +69,9 @@ export async function benchBackfillWorkers(): Promise<void> {
   };
   const runtimes: Runtime[] = [];
   try {
-    const api = await openRuntime(loadConfig({ ...env, PORT: "0" }), { role: "serve", port: 0 });
+    // A real port: the OAuth redirect URI (PUBLIC_URL) must point at this API.
+    const port = await freePort();
+    const api = await openRuntime(loadConfig({ ...env, PORT: String(port) }), { role: "serve", port });
     runtimes.push(api);
     for (const name of ["bench-worker-1", "bench-worker-2"])
       runtimes.push(await openRuntime(loadConfig({ ...env, WORKER_NAME: name }), { role: "worker" }));
@@ -83,8 +87,9 @@ export async function benchBackfillWorkers(): Promise<void> {
       authorizationUrl: string;
       integration: { id: string };
     };
-    const callback = (await fetch(authorizationUrl, { redirect: "manual" })).headers.get("location")!;
-    await fetch(callback, { redirect: "manual" });
+    // The browser's round trip: callsync's start route (sets the state cookie), consent, callback.
+    const { outcome } = await authorizeInBrowser(authorizationUrl);
+    if (outcome !== "connected") throw new Error(`Gong authorization: ${outcome}`);
     await gql(url, token, `mutation($id: ID!) { chooseBackfill(integrationId: $id, period: ALL_TIME) { id } }`, {
       id: integration.id,
     });
@@ -100,6 +105,21 @@ export async function benchBackfillWorkers(): Promise<void> {
       await new Promise((r) => setTimeout(r, 200));
     }
     const seconds = (performance.now() - t0) / 1000;
+    const closed = await api.db.prisma.syncRun.findUniqueOrThrow({ where: { id: runId } });
+    const failed = await api.db.prisma.syncUserStatus.findMany({ where: { runId, state: "FAILED" } });
+    const users = await api.db.prisma.syncUserStatus.findMany({ where: { runId } });
+    const inWindow = gong.dataset.calls.filter((c) => {
+      const started = Date.parse(String(c.metaData.started));
+      return started >= (closed.windowFrom?.getTime() ?? 0) && started < closed.windowTo.getTime();
+    }).length;
+    console.log(
+      `\nRun ${closed.kind} ${closed.status}, window ${closed.windowFrom?.toISOString() ?? "all"} – ${closed.windowTo.toISOString()}, ` +
+        `${inWindow} dataset calls in it; users ${users.map((u) => `${u.state}/${u.callsImported}`).join(" ")}`,
+    );
+    if (closed.status !== "COMPLETED")
+      console.log(
+        `\nThe run ended ${closed.status}: ${failed.length} user(s) FAILED (${[...new Set(failed.map((u) => `${u.errorCode}: ${u.errorMessage}`))].join("; ")})`,
+      );
     const calls = await api.db.prisma.call.count();
     const requests = gong.log.count();
     const limited = gong.log.count((r) => r.status === 429);
@@ -112,6 +132,22 @@ export async function benchBackfillWorkers(): Promise<void> {
     console.log("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
     console.log(
       `| ${calls} | ${pageSize} | ${seconds.toFixed(1)} | ${bound.toFixed(1)} | ${(seconds / bound).toFixed(2)} | ${requests} | ${limited} | ${((limited / requests) * 100).toFixed(2)} % | ${((requests / calls) * 100).toFixed(1)} |`,
+    );
+    // Where the 429s came from: how the requests arrived at the simulator (its clock).
+    const arrivals = gong.log.entries.filter((r) => !r.path.startsWith("/oauth2/")).map((r) => r.at);
+    arrivals.sort((a, b) => a - b);
+    const gaps = arrivals.slice(1).map((at, i) => at - arrivals[i]!);
+    let peak = 0;
+    for (let i = 0, j = 0; i < arrivals.length; i++) {
+      while (arrivals[i]! - arrivals[j]! >= 1000) j++;
+      peak = Math.max(peak, i - j + 1);
+    }
+    const byPath = new Map<string, number>();
+    for (const r of gong.log.entries.filter((e) => e.status === 429)) byPath.set(r.path, (byPath.get(r.path) ?? 0) + 1);
+    console.log(
+      `\nArrivals at the simulator: gap between requests min ${Math.min(...gaps)} ms, p5 ${percentile(gaps, 5)} ms, ` +
+        `median ${percentile(gaps, 50)} ms (slot ${Math.round(GONG_MIN_INTERVAL_MS)} ms); at most ${peak} in any 1 s; ` +
+        `429s by path: ${[...byPath].map(([p, n]) => `${p} ${n}`).join(", ") || "none"}`,
     );
   } finally {
     for (const r of runtimes.reverse()) await r.close();

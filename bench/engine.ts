@@ -13,6 +13,7 @@ import { seedDemo } from "../src/seed/demo.js";
 import { generateGongDataset } from "../src/simulators/gong/dataset.js";
 import { startGongSimulator } from "../src/simulators/gong/server.js";
 import { defaultScenario } from "../src/simulators/scenario.js";
+import { authorizeInBrowser } from "../test/support/oauth.js";
 import { benchDatabase, freePort, ms, percentile } from "./support.js";
 
 const DAY = 86_400_000;
@@ -67,8 +68,9 @@ export async function benchEngine(): Promise<void> {
       authorizationUrl: string;
       integration: { id: string };
     };
-    const callback = (await fetch(authorizationUrl, { redirect: "manual" })).headers.get("location")!;
-    await fetch(callback, { redirect: "manual" });
+    // The browser's round trip: callsync's start route (sets the state cookie), consent, callback.
+    const { outcome } = await authorizeInBrowser(authorizationUrl);
+    if (outcome !== "connected") throw new Error(`Gong authorization: ${outcome}`);
     await gql(url, token, `mutation($id: ID!) { chooseBackfill(integrationId: $id, period: ALL_TIME) { id } }`, {
       id: integration.id,
     });

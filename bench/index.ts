@@ -7,7 +7,8 @@
  *   webhooks:    Gong webhook delivery → call readable through the API, p50/p95 over 60 events
  *   pacing:      3,000-call Gong backfill with two workers under the enforced quota: time vs bound, 429s
  * `npm run bench -- --quick` skips the two providers whose quota makes them take minutes;
- * `npm run bench -- --hot` runs only the hot reads and the fan-out.
+ * `npm run bench -- --hot` runs only the hot reads and the fan-out;
+ * `npm run bench -- --pacing` only the two-worker backfill under the enforced quota.
  */
 
 import { benchBackfillWorkers } from "./backfill-workers.js";
@@ -19,6 +20,11 @@ import { benchSalesloft } from "./providers/salesloft.js";
 import { benchWebhooks } from "./webhooks.js";
 
 const quick = process.argv.includes("--quick");
+
+if (process.argv.includes("--pacing")) {
+  await benchBackfillWorkers();
+  process.exit(0);
+}
 
 await benchHot();
 if (process.argv.includes("--hot")) process.exit(0);

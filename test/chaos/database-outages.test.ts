@@ -14,11 +14,13 @@ import {
   LONG_OUTAGE_MS,
   progressed,
   readiness,
+  resumedAfter,
   runClosed,
   type Stage,
   stage,
   startBackfill,
 } from "./harness.js";
+import { recordOutcome, secs } from "./summary.js";
 
 let s: Stage;
 
@@ -38,6 +40,7 @@ describe("PostgreSQL outages during a backfill", () => {
       await progressed(s, run.runId, 20);
 
       await s.pg.outage(1_000);
+      const shortResumeMs = await resumedAfter(s, run.runId, Date.now());
       await progressed(s, run.runId, 60);
 
       const outage = s.pg.outage(LONG_OUTAGE_MS);
@@ -55,6 +58,9 @@ describe("PostgreSQL outages during a backfill", () => {
       const refused = await gql(s.api.url!, ProcSyncNowDocument, { integrationId: run.integrationId }, s.token);
       expect(refused.errors?.length).toBeGreaterThan(0);
       await outage;
+      const restoredAt = Date.now();
+      const longResumeMs = resumedAfter(s, run.runId, restoredAt);
+      longResumeMs.catch(() => {}); // awaited below; not unhandled if the test fails first
 
       await pollUntil(
         "/ready after the outage",
@@ -62,10 +68,28 @@ describe("PostgreSQL outages during a backfill", () => {
         30_000,
         250,
       );
+      const readyMs = Date.now() - restoredAt;
       const closed = await runClosed(s, run.runId);
       expect(closed.status).toBe("COMPLETED");
       // Leases ran out during the long cut: a page read just before it may be read again, never twice at once.
-      await expectSettled(s, { ...run, extraReadsPerUser: 2 });
+      const settled = await expectSettled(s, { ...run, extraReadsPerUser: 2 });
+      const resumedMs = await longResumeMs;
+      const notes = `one run for both cuts; ${settled.pagesReread} page(s) re-read, ${settled.overlaps} overlapping runners`;
+      const figures = { stored: settled.stored, expected: settled.expected, duplicates: settled.duplicates };
+      recordOutcome({
+        fault: "PostgreSQL cut 1 s",
+        ...figures,
+        failedUsers: settled.failedUsers,
+        recovered: `imports again ${secs(shortResumeMs)} after the cut ended`,
+        notes,
+      });
+      recordOutcome({
+        fault: `PostgreSQL cut ${secs(LONG_OUTAGE_MS)}`,
+        ...figures,
+        failedUsers: settled.failedUsers,
+        recovered: `/ready 200 after ${secs(readyMs)}, imports again after ${secs(resumedMs)}`,
+        notes,
+      });
       expect(s.pg.accepted).toBeGreaterThan(10);
 
       // And the next sync is not blocked by anything the outage left behind.

@@ -10,6 +10,9 @@
  *   no page was read more often than the faults explain (provider requests per page);
  * - every process is still alive.
  *
+ * Each scenario adds its rows to the fault → outcome table, test-output/chaos-summary.md
+ * (`recordOutcome` in ./summary.ts; emptied at the start of every test run), and logs them.
+ *
  * Outage lengths come from the environment so a long run can use the issue's 30 s while the
  * default suite stays short: CHAOS_LONG_OUTAGE_MS (default 30 000).
  */
@@ -217,6 +220,71 @@ export function runnerOverlaps(gong: GongSimulator) {
   return { overlaps, rereads };
 }
 
+/** Calls the run has imported so far (all users). */
+async function importedSoFar(s: Stage, runId: string): Promise<number> {
+  const agg = await s.prisma.syncUserStatus.aggregate({ where: { runId }, _sum: { callsImported: true } });
+  return agg._sum.callsImported ?? 0;
+}
+
+/**
+ * Milliseconds from `sinceMs` (a fault's end) until the run imports again: more calls than it
+ * had when called, or the run closed (nothing left to import).
+ */
+export async function resumedAfter(s: Stage, runId: string, sinceMs: number, timeoutMs = 180_000): Promise<number> {
+  const base = await importedSoFar(s, runId);
+  await pollUntil(
+    `run ${runId} to import again`,
+    async () => {
+      const run = await s.prisma.syncRun.findUniqueOrThrow({ where: { id: runId } });
+      return run.status !== "RUNNING" || (await importedSoFar(s, runId)) > base ? true : undefined;
+    },
+    timeoutMs,
+    100,
+  );
+  return Date.now() - sinceMs;
+}
+
+/**
+ * Milliseconds from `sinceMs` until every user open now has a page more or is finished: after a
+ * worker died, the slowest of them is one of its users, taken over by another runner.
+ */
+export async function allOpenUsersMovedAfter(
+  s: Stage,
+  runId: string,
+  sinceMs: number,
+  timeoutMs = 180_000,
+): Promise<number> {
+  const open = await s.prisma.syncUserStatus.findMany({
+    where: { runId, state: { in: ["PENDING", "IN_PROGRESS"] } },
+    select: { id: true, pagesDone: true },
+  });
+  await pollUntil(
+    "every open user to move on",
+    async () => {
+      const now = await s.prisma.syncUserStatus.findMany({ where: { id: { in: open.map((u) => u.id) } } });
+      const moved = now.every(
+        (u) =>
+          !["PENDING", "IN_PROGRESS"].includes(u.state) || u.pagesDone > open.find((o) => o.id === u.id)!.pagesDone,
+      );
+      return moved ? true : undefined;
+    },
+    timeoutMs,
+    100,
+  );
+  return Date.now() - sinceMs;
+}
+
+export interface SettledFigures {
+  stored: number;
+  expected: number;
+  duplicates: number;
+  failedUsers: number;
+  /** Successful re-reads of a page (all users): a page read, lost before its commit, read again. */
+  pagesReread: number;
+  /** Runners of one user overlapping in time (always 0 when this returns). */
+  overlaps: number;
+}
+
 export interface SettledExpectations {
   runId: string;
   fromMs: number;
@@ -227,8 +295,8 @@ export interface SettledExpectations {
   extraReadsPerUser?: number;
 }
 
-/** The outcome every scenario must end with (see the file comment). */
-export async function expectSettled(s: Stage, e: SettledExpectations): Promise<void> {
+/** The outcome every scenario must end with (see the file comment); returns its figures for the table. */
+export async function expectSettled(s: Stage, e: SettledExpectations): Promise<SettledFigures> {
   const statuses = await s.prisma.syncUserStatus.findMany({
     where: { runId: e.runId },
     include: { providerUser: true },
@@ -252,4 +320,12 @@ export async function expectSettled(s: Stage, e: SettledExpectations): Promise<v
     expect(n, `pages read twice for ${user}`).toBeLessThanOrEqual(e.extraReadsPerUser ?? 0);
 
   for (const p of [s.api, ...s.workers]) expect(p.running, `${p.name} alive`).toBe(true);
+  return {
+    stored,
+    expected: expectedGongCalls(s.gong, e.fromMs),
+    duplicates: stored - distinct.length,
+    failedUsers: statuses.filter((u) => u.state === "FAILED").length,
+    pagesReread: [...rereads.values()].reduce((a, b) => a + b, 0),
+    overlaps: overlaps.length,
+  };
 }

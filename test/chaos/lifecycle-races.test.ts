@@ -17,6 +17,7 @@ import {
 import { gql, pollUntil } from "../support/processes.js";
 import { subscribe } from "../support/ws.js";
 import { LOCK_MS, progressed, runClosed, type Stage, stage, startBackfill } from "./harness.js";
+import { recordOutcome, secs } from "./summary.js";
 
 let s: Stage;
 
@@ -50,12 +51,34 @@ describe("people act while jobs run; serve stops under load", () => {
       where: { runId: run.runId, state: "COMPLETED", finishedAt: { gt: closed.finishedAt! } },
     });
     expect(completedLater).toBe(0);
+    const users = await s.prisma.syncUserStatus.findMany({ where: { runId: run.runId } });
+    recordOutcome({
+      fault: "disconnectIntegration during a run",
+      stored: `${stored} (stopped)`,
+      expected: "no write after it",
+      duplicates:
+        stored -
+        (await s.prisma.call.groupBy({ by: ["providerCallId"], where: { integrationId: run.integration } })).length,
+      failedUsers: users.filter((u) => u.state === "FAILED").length,
+      recovered: `run CANCELLED, integration DISCONNECTED; ${secs(3 * LOCK_MS + 1_000)} later still no new call`,
+      notes: `users ${users.map((u) => u.state).join(", ")}`,
+    });
   }, 120_000);
 
   it("revoked during a run: RECONNECT_NEEDED, users FAILED as AUTH_FAILED stay FAILED", async () => {
     const run = await startBackfill(s);
     await progressed(s, run.runId, 10);
     s.gong.oauth.revokeAll();
+    const revokedAt = Date.now();
+    const reconnectNeeded = await pollUntil(
+      "RECONNECT_NEEDED",
+      async () =>
+        (await s.prisma.integration.findUniqueOrThrow({ where: { id: run.integration } })).status === "RECONNECT_NEEDED"
+          ? Date.now() - revokedAt
+          : undefined,
+      60_000,
+      100,
+    );
     const closed = await runClosed(s, run.runId, 60_000);
     expect(["FAILED", "PARTIAL"]).toContain(closed.status);
     const integration = await s.prisma.integration.findUniqueOrThrow({ where: { id: run.integration } });
@@ -72,6 +95,16 @@ describe("people act while jobs run; serve stops under load", () => {
     );
     s.gong.oauth.restore();
     for (const p of [s.api, ...s.workers]) expect(p.running, p.name).toBe(true);
+    const stored = await s.prisma.call.count({ where: { integrationId: run.integration } });
+    const distinct = await s.prisma.call.groupBy({ by: ["providerCallId"], where: { integrationId: run.integration } });
+    recordOutcome({
+      fault: "credentials revoked during a run",
+      stored: `${stored} (until the revoke)`,
+      expected: "the rest after reconnecting",
+      duplicates: stored - distinct.length,
+      failedUsers: `${failed.length} (AUTH_FAILED, as expected; stayed FAILED)`,
+      recovered: `RECONNECT_NEEDED ${secs(reconnectNeeded)} after the revoke; run ${closed.status}`,
+    });
   }, 120_000);
 
   it("SIGTERM to serve with 50 requests in flight: all answered, subscriptions told to reconnect, exit 0", async () => {
@@ -114,6 +147,7 @@ describe("people act while jobs run; serve stops under load", () => {
       );
     });
     await sleep(1_500);
+    const signalledAt = Date.now();
     const exited = s.api.kill("SIGTERM");
     await sleep(300);
     for (const rest of rests) rest();
@@ -128,5 +162,13 @@ describe("people act while jobs run; serve stops under load", () => {
     );
     expect(closeCode).toBe(1012);
     await sub.close();
+    recordOutcome({
+      fault: "SIGTERM to serve with 50 requests in flight",
+      stored: "n/a",
+      expected: "n/a",
+      duplicates: 0,
+      failedUsers: 0,
+      recovered: `${answers.filter((a) => a.status === 200 && a.body.data).length} of 50 answered; subscription closed 1012; exit 0 after ${secs(Date.now() - signalledAt)}`,
+    });
   }, 60_000);
 });

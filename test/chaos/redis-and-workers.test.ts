@@ -19,7 +19,9 @@ import {
 import { gql, localId, pollUntil } from "../support/processes.js";
 import { subscribe } from "../support/ws.js";
 import {
+  allOpenUsersMovedAfter,
   expectSettled,
+  LOCK_MS,
   LONG_OUTAGE_MS,
   progressed,
   readiness,
@@ -28,6 +30,7 @@ import {
   stage,
   startBackfill,
 } from "./harness.js";
+import { recordOutcome, secs } from "./summary.js";
 
 let s: Stage;
 
@@ -66,6 +69,9 @@ describe("Redis outage and a killed worker during a backfill", () => {
         // A worker dies in the middle of the outage; the other one takes its users over.
         const victim = s.workers[0]!;
         await victim.kill("SIGKILL");
+        const killedAt = Date.now();
+        const takenOverMs = allOpenUsersMovedAfter(s, run.runId, killedAt);
+        takenOverMs.catch(() => {}); // awaited below; not unhandled if the test fails first
         s.workers = s.workers.slice(1);
 
         await new Promise((r) => setTimeout(r, Math.max(0, LONG_OUTAGE_MS - (Date.now() - cutAt))));
@@ -77,6 +83,7 @@ describe("Redis outage and a killed worker during a backfill", () => {
           30_000,
           250,
         );
+        const readyMs = Date.now() - restoredAt;
 
         // Workers' progress crosses processes again. The backfill often finishes during the
         // outage; its last events then went by while the API was not subscribed (a worker that
@@ -86,12 +93,31 @@ describe("Redis outage and a killed worker during a backfill", () => {
           (e) => e.syncProgress.run.status !== "RUNNING" || Date.parse(String(e.syncProgress.at)) > restoredAt,
           90_000,
         );
+        const eventsMs = Date.now() - restoredAt;
 
         const closed = await runClosed(s, run.runId);
         expect(closed.status).toBe("COMPLETED");
         // The killed runner may have read a page it never committed; its successor reads it again.
-        await expectSettled(s, { ...run, extraReadsPerUser: 1 });
+        const settled = await expectSettled(s, { ...run, extraReadsPerUser: 1 });
         expect(progress.errors).toEqual([]);
+        const figures = {
+          stored: settled.stored,
+          expected: settled.expected,
+          duplicates: settled.duplicates,
+          failedUsers: settled.failedUsers,
+        };
+        recordOutcome({
+          fault: `Redis cut ${secs(LONG_OUTAGE_MS)}`,
+          ...figures,
+          recovered: `/ready 200 after ${secs(readyMs)}; the API's subscriber saw workers' progress after ${secs(eventsMs)}`,
+          notes: "same run as the SIGKILL below; local events delivered during a second cut",
+        });
+        recordOutcome({
+          fault: "worker SIGKILLed (during the Redis cut)",
+          ...figures,
+          recovered: `every open user imported again ${secs(await takenOverMs)} after the kill (lock ${secs(LOCK_MS)})`,
+          notes: `${settled.pagesReread} page(s) re-read, ${settled.overlaps} overlapping runners`,
+        });
 
         // Redis away again: "sync now" on the API process publishes SYNC_STARTED there, and that
         // process's own subscriber receives it without a Redis round trip.

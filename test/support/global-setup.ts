@@ -11,6 +11,7 @@ import { fileURLToPath } from "node:url";
 import pg from "pg";
 import type { TestProject } from "vitest/node";
 import { adminConfig, applyMigrations, quoteIdent } from "../../src/db/migrate.js";
+import { resetOutcomes } from "../chaos/summary.js";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -42,6 +43,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     await admin.end();
   }
   project.provide("templateDb", name);
+  resetOutcomes();
 
   return async () => {
     const c = new pg.Client(adminConfig(serverUrl, "postgres"));
