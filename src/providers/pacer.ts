@@ -6,12 +6,16 @@
  * A quota is a list of windows (e.g. Gong: 3 per second and 10,000 per day). They are kept in
  * two ways:
  *
- * - **Rate windows** (a minute or shorter) become one steady pace: each request reserves the
- *   next free send slot of the account (GCRA, a token bucket of depth 1), slots
- *   `duration / points × headroom` apart. Fixed windows let two bursts meet at a window edge
- *   (up to 2 × points in one second); evenly spaced slots never put more than `points` requests
+ * - **Rate windows** (a minute or shorter) become one steady pace: a request takes the
+ *   account's send slot when it is free and moves it `duration / points × headroom` on (a
+ *   token bucket of depth 1). Fixed windows let two bursts meet at a window edge (up to
+ *   2 × points in one second); evenly spaced departures never put more than `points` requests
  *   in any window of `duration`, wherever the provider's window starts. The headroom (10 %)
  *   absorbs network jitter: we space departures, the provider counts arrivals.
+ *   A slot is taken when the request is about to leave, not reserved ahead: a runner whose
+ *   timer fires late (a busy event loop, a loaded machine) would otherwise leave together with
+ *   the runner of the next slot, and the provider sees a burst. A runner that finds the slot
+ *   taken sleeps until it is free and asks again.
  * - **Budget windows** (hours to weeks) are counters that reset (rate-limiter-flexible); a
  *   budget that runs out means a wait of hours, which the engine turns into a rescheduled job.
  *
@@ -61,19 +65,16 @@ export class PacerWaitTooLong extends Error {
 const RATE_WINDOW_MAX_S = 60;
 
 /**
- * Reserves the next send slot: KEYS = [slot, block]; ARGV = [now ms, interval ms, max wait ms].
- * Returns the wait in ms until the reserved slot, or -(wait) when that is beyond the max
- * wait (nothing reserved then).
+ * Takes the send slot if it is free: KEYS = [slot, block]; ARGV = [now ms, interval ms].
+ * Returns 0 when taken (the slot moves `interval` on), else the ms until it is free (≥ 1).
  */
-const RESERVE = `
+const TAKE = `
 local now = tonumber(ARGV[1])
 local interval = tonumber(ARGV[2])
-local maxWait = tonumber(ARGV[3])
-local start = math.max(now, tonumber(redis.call('GET', KEYS[1]) or '0'), tonumber(redis.call('GET', KEYS[2]) or '0'))
-local wait = start - now
-if wait > maxWait then return -wait end
-redis.call('SET', KEYS[1], start + interval, 'PX', math.ceil(wait + interval) + 1000)
-return wait
+local free = math.max(tonumber(redis.call('GET', KEYS[1]) or '0'), tonumber(redis.call('GET', KEYS[2]) or '0'))
+if free > now then return math.max(1, math.ceil(free - now)) end
+redis.call('SET', KEYS[1], now + interval, 'PX', math.ceil(interval) + 1000)
+return 0
 `;
 
 /** KEYS = [block]; ARGV = [now ms, until ms]: raises the account's block to `until`. */
@@ -110,24 +111,23 @@ class Slots {
     return this.redis && this.redis.status === "ready" ? this.redis : null;
   }
 
-  /** ms to wait for the reserved slot, or a negative wait when it is beyond `maxWaitMs`. */
-  async reserve(key: string, intervalMs: number, maxWaitMs: number): Promise<number> {
+  /** 0 when the slot was free and is now taken; else ms until it is free (ask again then). */
+  async take(key: string, intervalMs: number): Promise<number> {
     const now = Date.now();
     const redis = this.usable();
     if (redis) {
       try {
         const keys = [`${this.prefix}:slot:${key}`, `${this.prefix}:block:${key}`];
-        return Number(await redis.eval(RESERVE, 2, ...keys, now, intervalMs, maxWaitMs));
+        return Number(await redis.eval(TAKE, 2, ...keys, now, intervalMs));
       } catch {
         // Redis went away between the check and the call: pace in memory meanwhile.
       }
     }
     const entry = this.local(key);
-    const start = Math.max(now, entry.next, entry.blockedUntil);
-    const wait = start - now;
-    if (wait > maxWaitMs) return -wait;
-    entry.next = start + intervalMs;
-    return wait;
+    const free = Math.max(entry.next, entry.blockedUntil);
+    if (free > now) return Math.max(1, Math.ceil(free - now));
+    entry.next = now + intervalMs;
+    return 0;
   }
 
   async block(key: string, untilMs: number): Promise<void> {
@@ -203,9 +203,14 @@ export class Pacer {
         }
       }
     }
-    const wait = await this.slots.reserve(key, this.intervalMs * cost, maxWait);
-    if (wait < 0) throw new PacerWaitTooLong(Date.now() - wait);
-    await this.wait(key, Date.now() + wait, maxWait);
+    // The longest wait is bounded as a whole, however often other runners take the slot first.
+    const deadline = Date.now() + maxWait;
+    for (;;) {
+      const wait = await this.slots.take(key, this.intervalMs * cost);
+      if (wait === 0) return;
+      if (Date.now() + wait > deadline) throw new PacerWaitTooLong(Date.now() + wait);
+      await this.wait(key, Date.now() + wait, maxWait);
+    }
   }
 
   /** Everyone using `key` waits until `untilMs` (a 429's Retry-After). */

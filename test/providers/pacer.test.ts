@@ -1,0 +1,66 @@
+/**
+ * The shared pacer (src/providers/pacer.ts) on a real Redis, as two processes use it: two Pacer
+ * instances with their own connections and one prefix. What the provider counts is when
+ * requests arrive, so what must be spaced is when they actually leave: a runner whose timer
+ * fires late (a busy event loop, a loaded machine) must not leave together with the next one.
+ */
+import { randomUUID } from "node:crypto";
+import { Redis } from "ioredis";
+import { afterAll, describe, expect, it } from "vitest";
+import { Pacer, slotIntervalMs } from "../../src/providers/pacer.js";
+import { TEST_REDIS_URL } from "../support/processes.js";
+
+const connections: Redis[] = [];
+afterAll(() => {
+  for (const c of connections) c.disconnect();
+});
+
+/** Two processes' pacers on one prefix, once their Redis connections are up (before, they pace in memory). */
+async function pacers(quota: { points: number; duration: number }[]) {
+  const prefix = `pacer-test-${randomUUID()}`;
+  return Promise.all(
+    [0, 1].map(async () => {
+      const redis = new Redis(TEST_REDIS_URL);
+      connections.push(redis);
+      if (redis.status !== "ready") await new Promise((resolve) => redis.once("ready", resolve));
+      return new Pacer("gong", quota, { redis, prefix });
+    }),
+  );
+}
+
+/** Blocks this process's event loop, as a CPU-starved worker is blocked. */
+function busy(ms: number) {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    // spin
+  }
+}
+
+describe("shared pacing across processes", () => {
+  it("spaces requests by when they leave, also when a runner's timer fires late", async () => {
+    const quota = [{ points: 3, duration: 1 }];
+    const interval = slotIntervalMs(quota);
+    const [a, b] = await pacers(quota);
+    const left: number[] = [];
+    const take = (p: Pacer) => p.take("account-1").then(() => left.push(Date.now()));
+    const takes = Array.from({ length: 8 }, (_, i) => take(i % 2 === 0 ? a! : b!));
+    // The first requests leave; then the event loop is stuck for several slots, so the timers
+    // of the waiting runners all fire late, at once.
+    await new Promise((r) => setTimeout(r, 50));
+    busy(4 * interval);
+    await Promise.all(takes);
+    left.sort((x, y) => x - y);
+    const gaps = left.slice(1).map((t, i) => t - left[i]!);
+    // Each departure a slot after the one before (half a slot of slack for a loaded machine;
+    // runners released together by a late timer would leave milliseconds apart).
+    for (const g of gaps) expect(g, `gaps ${gaps.join(", ")}`).toBeGreaterThanOrEqual(interval / 2);
+  });
+
+  it("a 429's block holds every process back until its end", async () => {
+    const [a, b] = await pacers([{ points: 100, duration: 1 }]);
+    await a!.block("account-2", Date.now() + 600);
+    const started = Date.now();
+    await b!.take("account-2");
+    expect(Date.now() - started).toBeGreaterThanOrEqual(550);
+  });
+});
