@@ -10,7 +10,7 @@ import { seedDemo } from "../../src/seed/demo.js";
 import { generateGongDataset } from "../../src/simulators/gong/dataset.js";
 import { type GongSimulator, startGongSimulator } from "../../src/simulators/gong/server.js";
 import { ALL_VARIETIES, defaultScenario } from "../../src/simulators/scenario.js";
-import { LinksCallDocument } from "../generated/graphql.js";
+import { LinksCallDocument, NotImportedRunDocument } from "../generated/graphql.js";
 import { startApi, type TestApi } from "../support/api.js";
 import { backfillThroughWizard } from "../support/backfill.js";
 import { globalId } from "../support/fixtures.js";
@@ -91,6 +91,17 @@ describe("Gong varieties, imported end to end", () => {
       expect(s.reason).toMatch(/metaData\.duration/);
     }
     expect(run.users.reduce((n, u) => n + u.callsSkipped, 0)).toBe(3);
+    // The API says so as "calls that could not be imported", per run and per user.
+    const api_ = await api.gql(NotImportedRunDocument, { provider: "GONG" }, token);
+    expect(api_.errors).toBeUndefined();
+    const latest = api_.data!.integration!.latestRun!;
+    expect(latest.callsNotImported.map((r) => [r.providerRecordId, r.reasonCode]).sort()).toEqual(
+      odd.map((c) => [c.metaData.id, "UNREADABLE"]).sort(),
+    );
+    for (const u of latest.users.filter((x) => x.state === "COMPLETED")) {
+      expect(u.callsSkipped).toBe(1);
+      expect(u.callsNotImported).toHaveLength(1);
+    }
     const imported = await api.prisma.call.findMany({ where: { integrationId }, select: { providerCallId: true } });
     expect(imported.map((c) => c.providerCallId).sort()).toEqual(
       matchedCalls()

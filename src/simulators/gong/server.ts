@@ -58,8 +58,11 @@ export interface GongSimulatorSwitches {
   cursorExpiredStatus: number;
   /** `api_base_url_for_customer` in token answers; null = this simulator's own origin. */
   apiBaseUrl: string | null;
-  /** A misbehaving provider: a request with a cursor gets the first page again, with that same cursor. */
-  repeatCursor: boolean;
+  /**
+   * A misbehaving provider: a request with a cursor gets the first page again, with that same
+   * cursor — on every listing (true) or only on one ("users", "calls").
+   */
+  repeatCursor: boolean | "users" | "calls";
 }
 
 export const defaultGongSwitches = (): GongSimulatorSwitches => ({
@@ -166,10 +169,12 @@ function paginate<T>(
   items: Ordered<T>[],
   cursor: string | undefined,
   fp: string,
+  listing: "users" | "calls" | "transcripts",
 ): { page: T[]; records: Record<string, unknown> } | Response {
   let after: CursorPayload | null = null;
-  if (cursor && state.switches.repeatCursor) {
-    const first = paginate(c, { ...state, switches: { ...state.switches, repeatCursor: false } }, items, undefined, fp);
+  const repeat = state.switches.repeatCursor;
+  if (cursor && (repeat === true || repeat === listing)) {
+    const first = paginate(c, state, items, undefined, fp, listing);
     if (first instanceof Response) return first;
     return { page: first.page, records: { ...first.records, cursor } };
   }
@@ -477,7 +482,7 @@ export function createGongApp(state: GongSimulatorState): Hono<Env> {
     const denied = requireScope(c, "api:users:read");
     if (denied) return denied;
     const items = state.dataset.users.map((u, i) => ({ t: i, id: String(u.id ?? i), item: u }));
-    const result = paginate(c, state, items, c.req.query("cursor"), "users");
+    const result = paginate(c, state, items, c.req.query("cursor"), "users", "users");
     if (result instanceof Response) return result;
     return c.json({ requestId: requestId(), records: result.records, users: result.page });
   });
@@ -512,7 +517,7 @@ export function createGongApp(state: GongSimulatorState): Hono<Env> {
       .map((call) => ({ t: startedOf(call), id: idOf(call), item: call }))
       .sort(byOrder);
     if (items.length === 0) return gongError(c, 404, "No calls found corresponding to the provided filters");
-    const result = paginate(c, state, items, cursor, fingerprint({ filter, selector }));
+    const result = paginate(c, state, items, cursor, fingerprint({ filter, selector }), "calls");
     if (result instanceof Response) return result;
     return c.json({
       requestId: requestId(),
@@ -537,7 +542,7 @@ export function createGongApp(state: GongSimulatorState): Hono<Env> {
       .sort(byOrder);
     if (items.length === 0 && state.switches.transcriptsWhenNone === "404")
       return gongError(c, 404, "No calls found corresponding to the provided filters");
-    const result = paginate(c, state, items, cursor, fingerprint({ filter }));
+    const result = paginate(c, state, items, cursor, fingerprint({ filter }), "transcripts");
     if (result instanceof Response) return result;
     return c.json({
       requestId: requestId(),
