@@ -109,6 +109,18 @@ describe("the hot queries read only the columns they answer", () => {
   });
 });
 
+describe("a deal's calls are counted only when totalCount is asked", () => {
+  it("counts on the deal page (totalCount) and not on the deal list (none)", async () => {
+    await warmStatementsFor(() =>
+      api.gql(HotDealPageDocument, { id: globalId("Deal", large.dealIds[0]!) }, large.token),
+    );
+    expect(api.queries.join("\n")).toMatch(/COUNT\(/);
+    const list = await warmStatementsFor(() => api.gql(HotDealListDocument, {}, large.token));
+    expect(list.result.errors).toBeUndefined();
+    expect(api.queries.join("\n")).not.toMatch(/COUNT\(/);
+  });
+});
+
 function globalId(type: string, id: string): string {
   return Buffer.from(`${type}:${id}`).toString("base64");
 }

@@ -4,7 +4,7 @@ import { refreshDealLinks } from "../../deals/linking.js";
 import type { Call, Prisma } from "../../generated/prisma/client.js";
 import { visibleCallWhere } from "../../privacy/visibility.js";
 import { builder } from "../builder.js";
-import { viewerWorkspace } from "../context.js";
+import { type Context, viewerWorkspace } from "../context.js";
 import { checkCursor } from "../cursors.js";
 import { localId } from "../ids.js";
 import { bounded } from "../limits.js";
@@ -36,6 +36,9 @@ const dealCalls = prismaConnectionHelpers(builder, "CallDealLink", {
   resolveNode: (link) => link.call as Call,
 });
 
+/** What linkConnectionSelect loads on a deal: the page of link rows, and their count when asked. */
+type DealLinksLoaded = { callLinks: Parameters<typeof dealCalls.resolve>[0]; _count?: { callLinks: number } };
+
 const accountCalls = prismaConnectionHelpers(builder, "CallAccountLink", {
   cursor: "callId_accountId",
   query: (_args, ctx) => ({
@@ -46,6 +49,27 @@ const accountCalls = prismaConnectionHelpers(builder, "CallAccountLink", {
   // The call's fields are selected by the Call type's own selections (nodeSelection).
   resolveNode: (link) => link.call as Call,
 });
+
+/**
+ * A connection over link rows whose `_count` is selected only when the document asks for
+ * totalCount: counting a deal's visible calls costs PostgreSQL more than reading its latest five,
+ * and the deal list asks for no count. The `select` option of a field does not say which subfields
+ * are asked for; the planner hands the selection function that as a fourth argument (the plugin's
+ * own relatedConnection reads it), so the function is given to the planner directly, as the field's
+ * `pothosPrismaSelect` extension (@pothos/plugin-prisma 4.17, pinned).
+ */
+function linkConnectionSelect(relation: "callLinks", query: (args: object, ctx: Context, nested: unknown) => object) {
+  return {
+    pothosPrismaSelect: (args: object, ctx: Context, nested: unknown, selectedFields: () => ReadonlySet<string>) => ({
+      select: {
+        ...(selectedFields().has("totalCount")
+          ? { _count: { select: { [relation]: { where: { call: visibleCallWhere(ctx.viewer) } } } } }
+          : {}),
+        [relation]: query(args, ctx, nested),
+      },
+    }),
+  };
+}
 
 export const AccountType = builder.prismaNode("Account", {
   id: { field: "id" },
@@ -117,14 +141,16 @@ export const DealType = builder.prismaNode("Deal", {
         type: CallType,
         description:
           "Calls on this deal, newest first. A call whose CRM context names several deals is on each of them.",
-        select: (args, ctx, nestedSelection) => ({
-          _count: { select: { callLinks: { where: { call: visibleCallWhere(ctx.viewer) } } } },
-          callLinks: dealCalls.getQuery(args, ctx, nestedSelection),
-        }),
-        resolve: (deal, args, ctx) => ({
-          ...dealCalls.resolve(deal.callLinks, args, ctx),
-          totalCount: deal._count.callLinks,
-        }),
+        extensions: linkConnectionSelect("callLinks", (args, ctx, nested) =>
+          dealCalls.getQuery(args as never, ctx, nested as never),
+        ),
+        resolve: (deal, args, ctx) => {
+          const loaded = deal as unknown as DealLinksLoaded;
+          return {
+            ...dealCalls.resolve(loaded.callLinks, args, ctx),
+            totalCount: loaded._count?.callLinks ?? 0,
+          };
+        },
       },
       { name: "DealCallsConnection", fields: (c) => ({ totalCount: c.int({ resolve: (r) => r.totalCount }) }) },
       {
