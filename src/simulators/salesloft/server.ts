@@ -40,6 +40,7 @@ import {
   type SalesloftDataset,
   salesloftTime,
 } from "./dataset.js";
+import { SalesloftWebhooks } from "./webhooks.js";
 
 /** Documented team budget. */
 export const SALESLOFT_SIM_QUOTA = [{ points: 600, duration: 60 }];
@@ -93,6 +94,8 @@ export interface SalesloftSimulator {
   apiKeys: Set<string>;
   clientId: string;
   clientSecret: string;
+  /** Webhook subscriptions that deliver conversation events (webhooks.ts). */
+  webhooks: SalesloftWebhooks;
   close(): Promise<void>;
 }
 
@@ -570,7 +573,13 @@ export async function startSalesloftSimulator(options: SalesloftSimulatorOptions
     apiKeys: new Set(),
   };
   const server = await listen(createSalesloftApp(state), options.port ?? 0);
+  const webhooks = new SalesloftWebhooks(() =>
+    state.dataset.conversations
+      .map((conv) => renderConversation(state, conv, false))
+      .filter((c): c is Record<string, unknown> => c !== null),
+  );
   return {
+    webhooks,
     url: server.url,
     port: server.port,
     behaviours: state.behaviours,
@@ -582,6 +591,9 @@ export async function startSalesloftSimulator(options: SalesloftSimulatorOptions
     apiKeys: state.apiKeys,
     clientId: state.clientId,
     clientSecret: state.clientSecret,
-    close: () => server.close(),
+    close: () => {
+      webhooks.clear();
+      return server.close();
+    },
   };
 }
