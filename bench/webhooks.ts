@@ -61,7 +61,7 @@ export async function benchWebhooks(): Promise<void> {
       authorizationUrl: string;
       integration: { id: string };
     };
-    await authorizeInBrowser(authorizationUrl);
+    await authorizeInBrowser(authorizationUrl, token);
     const id = integration.id;
     await gql(url, token, `mutation($id: ID!) { chooseBackfill(integrationId: $id, period: DAYS_30) { id } }`, { id });
     await gql(url, token, `mutation($id: ID!) { startSync(integrationId: $id) { id } }`, { id });

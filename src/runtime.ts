@@ -4,6 +4,7 @@
  */
 import { fileURLToPath } from "node:url";
 import { Registry } from "prom-client";
+import { bearer, verifyToken } from "./auth/tokens.js";
 import { cachedViewers, uncachedViewers } from "./auth/viewers.js";
 import type { Config } from "./config.js";
 import { type DbHandle, openDatabase } from "./db/client.js";
@@ -162,7 +163,15 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
           maxBytes: config.webhooks.maxBytes,
           redis,
         }),
-        oauthRoutes(wizard, { resultUrl: config.oauthResultUrl, secureCookies: config.production }),
+        oauthRoutes(wizard, {
+          resultUrl: config.oauthResultUrl,
+          secureCookies: config.production,
+          viewerOf: async (authorization) => {
+            const token = bearer(authorization);
+            const claims = token ? await verifyToken(config.jwt, token) : null;
+            return claims ? viewers.lookup(claims) : null;
+          },
+        }),
         ...(config.env === "development" ? [await (await import("./server/web.js")).webRoute()] : []),
         ...(options.routes ?? []),
       ],

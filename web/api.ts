@@ -50,3 +50,21 @@ export async function gql<R, V>(doc: TypedDocumentString<R, V>, variables: V): P
   if (!body.data) throw new ApiError("The API returned no data.", "ERROR");
   return body.data;
 }
+
+/**
+ * Starts the OAuth flow `connectIntegration` prepared: posts its authorization URL with the
+ * admin's token (the start route binds the flow to this browser with a cookie and to this admin)
+ * and answers where to send the browser — the provider's consent page, or the result page with
+ * the refusal.
+ */
+export async function startAuthorization(authorizationUrl: string): Promise<string> {
+  const token = currentToken();
+  const res = await fetch(authorizationUrl, {
+    method: "POST",
+    credentials: "same-origin",
+    headers: token ? { authorization: `Bearer ${token}` } : {},
+  });
+  const body = (await res.json().catch(() => ({}))) as { location?: string; code?: string; message?: string };
+  if (body.location) return body.location;
+  throw new ApiError(body.message ?? `The API answered ${res.status}.`, body.code ?? "ERROR");
+}

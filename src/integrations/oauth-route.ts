@@ -1,10 +1,14 @@
 /**
  * The browser side of the OAuth flow, bound to the browser that started it (RFC 9700 §4.7):
  *
- * - GET /oauth/start/<provider>?state=…: where `connectIntegration`'s authorization URL points.
- *   The first browser to open a state gets a short-lived HttpOnly, SameSite=Lax cookie (Secure
- *   in production) holding a PKCE verifier, and is sent on to the provider with the verifier's
- *   S256 challenge. Opening the same link again (another browser, a forwarded link) is refused.
+ * - POST /oauth/start/<provider>?state=…: `connectIntegration`'s authorization URL. The client
+ *   posts it with the admin's `Authorization` header (same origin: the response sets a cookie);
+ *   only the admin who created the state can start it, once. The answer is
+ *   `{ "location": <provider URL> }` with a short-lived HttpOnly, SameSite=Lax cookie (Secure in
+ *   production) holding a PKCE verifier; the client then navigates there. A forwarded link is
+ *   useless: opening it (GET, a plain navigation carries no bearer token) or posting it with
+ *   anyone else's token is refused as AUTHORIZATION_SESSION_EXPIRED and leaves the state
+ *   usable by its admin.
  * - GET /oauth/callback/<provider>: where the provider sends the browser after consent. Without
  *   the cookie of its state it is AUTHORIZATION_SESSION_EXPIRED and changes nothing; with it the
  *   exchange finishes (the verifier also goes to the provider as PKCE), the cookie is cleared,
@@ -20,6 +24,7 @@ import type { ServerResponse } from "node:http";
 import { parseCookie, stringifySetCookie } from "cookie";
 import type { ErrorCode } from "../errors.js";
 import type { CallProvider } from "../generated/prisma/enums.js";
+import type { Viewer } from "../graphql/context.js";
 import type { Route } from "../server/app.js";
 import { callbackPath, startPath, type Wizard } from "./wizard.js";
 
@@ -35,6 +40,8 @@ export interface OAuthRouteOptions {
   resultUrl: string;
   /** Secure cookies: production, where PUBLIC_URL is https. */
   secureCookies: boolean;
+  /** Who an `Authorization` header speaks for (the API's own token check). */
+  viewerOf: (authorization: string | undefined) => Promise<Viewer | null>;
 }
 
 export function oauthRoutes(wizard: Wizard, options: OAuthRouteOptions): Route {
@@ -57,17 +64,50 @@ export function oauthRoutes(wizard: Wizard, options: OAuthRouteOptions): Route {
       .end();
   };
 
+  const json = (res: ServerResponse, status: number, body: unknown, setCookie?: string) => {
+    res
+      .writeHead(status, {
+        "content-type": "application/json; charset=utf-8",
+        ...NO_LEAK,
+        ...(setCookie ? { "set-cookie": setCookie } : {}),
+      })
+      .end(JSON.stringify(body));
+  };
+
+  const resultUrl = (provider: CallProvider, outcome: ErrorCode) => {
+    const target = new URL(options.resultUrl);
+    target.searchParams.set("provider", provider);
+    target.searchParams.set("outcome", outcome);
+    return target.toString();
+  };
+
   return async (req, res) => {
-    if (req.method !== "GET" || !req.url) return false;
+    if (!req.url) return false;
     const url = new URL(req.url, "http://localhost");
     const q = url.searchParams;
     const state = q.get("state");
 
     const startFor = starts.get(url.pathname);
     if (startFor) {
-      const started = await wizard.beginAuthorization(startFor, state);
-      if (!started || !state) {
+      if (req.method === "GET") {
+        // A navigation carries no bearer token: whoever opened this link is not known to be the
+        // admin who asked for it (a forwarded link). The state stays usable by that admin.
         toResult(res, startFor, "AUTHORIZATION_SESSION_EXPIRED", null);
+        return true;
+      }
+      if (req.method !== "POST") return false;
+      const viewer = await options.viewerOf(req.headers.authorization);
+      if (!viewer) {
+        json(res, 401, { code: "UNAUTHENTICATED", message: "Sign in as the admin who started connecting." });
+        return true;
+      }
+      const started =
+        state && viewer.role === "ADMIN" ? await wizard.beginAuthorization(startFor, state, viewer.userId) : null;
+      if (!started || !state) {
+        json(res, 403, {
+          code: "AUTHORIZATION_SESSION_EXPIRED",
+          location: resultUrl(startFor, "AUTHORIZATION_SESSION_EXPIRED"),
+        });
         return true;
       }
       const cookie = stringifySetCookie({
@@ -79,10 +119,11 @@ export function oauthRoutes(wizard: Wizard, options: OAuthRouteOptions): Route {
         path: callbackPath(startFor),
         maxAge: Math.max(1, Math.floor((started.expiresAt.getTime() - Date.now()) / 1000)),
       });
-      res.writeHead(302, { location: started.providerUrl, ...NO_LEAK, "set-cookie": cookie }).end();
+      json(res, 200, { location: started.providerUrl }, cookie);
       return true;
     }
 
+    if (req.method !== "GET") return false;
     const provider = callbacks.get(url.pathname);
     if (!provider) return false;
     const name = state ? cookieName(state) : null;

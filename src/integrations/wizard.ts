@@ -141,6 +141,8 @@ export class Wizard {
   async beginAuthorization(
     provider: CallProvider,
     state: string | null,
+    /** The signed-in user starting it: only the admin who created the state may. */
+    userId: string,
   ): Promise<{ providerUrl: string; codeVerifier: string; expiresAt: Date } | null> {
     const adapter = this.deps.providers[provider];
     if (adapter.kind !== "oauth" || !adapter.oauth || !state) return null;
@@ -151,6 +153,7 @@ export class Wizard {
         FROM "Integration" i
        WHERE s."stateHash" = ${hashState(state)} AND s."startedAt" IS NULL AND s."expiresAt" > now()
          AND i.id = s."integrationId" AND i.provider = ${provider}::"CallProvider"
+         AND s."userId" = ${userId}::uuid
       RETURNING s."expiresAt"`;
     const started = rows[0];
     if (!started) {

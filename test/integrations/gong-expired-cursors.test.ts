@@ -73,7 +73,7 @@ describe("expired Gong cursors mid-listing", () => {
   it("the backfill completes without a FAILED user or a duplicate, and a full re-read finds nothing it missed", async () => {
     const connect = await api.gql(WizardConnectDocument, { provider: "GONG" }, token);
     const integrationId = connect.data!.connectIntegration.integration.id;
-    await authorizeInBrowser(connect.data!.connectIntegration.authorizationUrl!);
+    await authorizeInBrowser(connect.data!.connectIntegration.authorizationUrl!, token);
     await api.gql(WizardChooseBackfillDocument, { integrationId, period: "DAYS_30" }, token);
     const started = await api.gql(WizardStartSyncDocument, { integrationId }, token);
     const backfill = await finished(started.data!.startSync.id);

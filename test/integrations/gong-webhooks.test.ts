@@ -64,7 +64,7 @@ beforeAll(async () => {
   const connect = await api.gql(WizardConnectDocument, { provider: "GONG" }, token);
   integrationId = connect.data!.connectIntegration.integration.id;
   rowId = (await api.prisma.integration.findFirstOrThrow({ where: { provider: "GONG" } })).id;
-  await authorizeInBrowser(connect.data!.connectIntegration.authorizationUrl!);
+  await authorizeInBrowser(connect.data!.connectIntegration.authorizationUrl!, token);
   await api.gql(WizardChooseBackfillDocument, { integrationId, period: "DAYS_30" }, token);
   const run = await api.gql(WizardStartSyncDocument, { integrationId }, token);
   await finished(run.data!.startSync.id);

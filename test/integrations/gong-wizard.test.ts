@@ -85,7 +85,7 @@ describe("Gong: Connect → Authorize → Backfill → Sync → Complete", () =>
 
     // The browser: callsync's start route → provider consent page → callsync callback → the result page.
     const browser = new Browser();
-    const { callback, outcome } = await authorizeInBrowser(authorizationUrl, browser);
+    const { callback, outcome } = await authorizeInBrowser(authorizationUrl, token, browser);
     expect(callback).toContain("/oauth/callback/gong");
     expect(outcome).toBe("connected");
 

@@ -48,7 +48,7 @@ beforeAll(async () => {
   token = await api.tokenFor({ id: demo.adminId, workspaceId: demo.workspaceId });
   const connect = await api.gql(WizardConnectDocument, { provider: "GONG" }, token);
   integrationId = connect.data!.connectIntegration.integration.id;
-  await authorizeInBrowser(connect.data!.connectIntegration.authorizationUrl!);
+  await authorizeInBrowser(connect.data!.connectIntegration.authorizationUrl!, token);
   await api.gql(WizardChooseBackfillDocument, { integrationId, period: "DAYS_30" }, token);
   const run = await api.gql(WizardStartSyncDocument, { integrationId }, token);
   await finished(run.data!.startSync.id);

@@ -123,7 +123,7 @@ function addCall(email: string, startedMs: number, durationS: number, dealId: st
 async function connectGong(token: string): Promise<string> {
   const connect = await api.gql(WizardConnectDocument, { provider: "GONG" }, token);
   expect(connect.errors).toBeUndefined();
-  const { outcome } = await authorizeInBrowser(connect.data!.connectIntegration.authorizationUrl!);
+  const { outcome } = await authorizeInBrowser(connect.data!.connectIntegration.authorizationUrl!, token);
   expect(outcome).toBe("connected");
   return connect.data!.connectIntegration.integration.id;
 }

@@ -83,7 +83,7 @@ const CASES: ProviderCase[] = [
         privateIds: new Set(gong.dataset.calls.filter((c) => c.metaData.isPrivate).map((c) => String(c.metaData.id))),
         async connect(api, token) {
           const res = await api.gql(WizardConnectDocument, { provider: "GONG" }, token);
-          const { outcome } = await authorizeInBrowser(res.data!.connectIntegration.authorizationUrl!);
+          const { outcome } = await authorizeInBrowser(res.data!.connectIntegration.authorizationUrl!, token);
           expect(outcome).toBe("connected");
           return res.data!.connectIntegration.integration.id;
         },

@@ -77,7 +77,7 @@ async function connect(): Promise<URL> {
 
 /** The browser: the provider's authorize page, then callsync's callback; returns the callback URL and outcome. */
 async function browse(authorizationUrl: URL): Promise<{ callback: string; outcome: string | null }> {
-  const { callback, outcome } = await authorizeInBrowser(authorizationUrl);
+  const { callback, outcome } = await authorizeInBrowser(authorizationUrl, token);
   // An expired link stops at the start route, before the provider.
   if (callback) expect(new URL(callback).pathname).toBe("/oauth/callback/salesloft");
   return { callback, outcome };

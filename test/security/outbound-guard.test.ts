@@ -40,10 +40,11 @@ const gongEnv = () => ({
 
 async function connectGong(api: TestApi) {
   const { admin } = await createWorkspace(api.prisma, `Guard ${++workspaces}`);
-  const res = await api.gql(WizardConnectDocument, { provider: "GONG" }, await api.tokenFor(admin));
+  const token = await api.tokenFor(admin);
+  const res = await api.gql(WizardConnectDocument, { provider: "GONG" }, token);
   expect(res.errors).toBeUndefined();
   const integrationId = localId(res.data!.connectIntegration.integration.id);
-  const { outcome } = await authorizeInBrowser(res.data!.connectIntegration.authorizationUrl!);
+  const { outcome } = await authorizeInBrowser(res.data!.connectIntegration.authorizationUrl!, token);
   const row = await api.prisma.integration.findUniqueOrThrow({ where: { id: integrationId } });
   return { outcome, row };
 }

@@ -61,7 +61,9 @@ beforeAll(async () => {
   memberToken = await api.tokenFor(member);
   const connect = await api.gql(WizardConnectDocument, { provider: "GONG" }, token);
   integrationId = connect.data!.connectIntegration.integration.id;
-  expect((await authorizeInBrowser(connect.data!.connectIntegration.authorizationUrl!)).outcome).toBe("connected");
+  expect((await authorizeInBrowser(connect.data!.connectIntegration.authorizationUrl!, token)).outcome).toBe(
+    "connected",
+  );
   await api.gql(WizardChooseBackfillDocument, { integrationId, period: "DAYS_30" }, token);
 }, 60_000);
 afterAll(async () => {

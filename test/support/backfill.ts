@@ -27,7 +27,7 @@ export async function backfillThroughWizard(
   if (connect.errors) throw new Error(`connect failed: ${JSON.stringify(connect.errors)}`);
   const integrationGid = connect.data!.connectIntegration.integration.id;
   const url = connect.data!.connectIntegration.authorizationUrl;
-  if (url) await authorizeInBrowser(url);
+  if (url) await authorizeInBrowser(url, token);
   await api.gql(WizardChooseBackfillDocument, { integrationId: integrationGid, period: "DAYS_90" }, token);
   const run = await api.gql(WizardStartSyncDocument, { integrationId: integrationGid }, token);
   if (run.errors) throw new Error(`startSync failed: ${JSON.stringify(run.errors)}`);

@@ -10,13 +10,26 @@ export class Browser {
   readonly cookies = new Map<string, { value: string; path: string }>();
 
   /** One GET, sending the cookies whose path matches and keeping the ones it sets. */
-  async get(url: string | URL): Promise<Response> {
+  get(url: string | URL): Promise<Response> {
+    return this.request(url, "GET");
+  }
+
+  /** One POST with the given headers (the example app starting the OAuth flow with its token). */
+  post(url: string | URL, headers: Record<string, string> = {}): Promise<Response> {
+    return this.request(url, "POST", headers);
+  }
+
+  private async request(url: string | URL, method: string, extra: Record<string, string> = {}): Promise<Response> {
     const target = new URL(url);
     const header = [...this.cookies]
       .filter(([, c]) => target.pathname === c.path || target.pathname.startsWith(`${c.path.replace(/\/$/, "")}/`))
       .map(([name, c]) => `${name}=${c.value}`)
       .join("; ");
-    const res = await fetch(target, { redirect: "manual", headers: header ? { cookie: header } : {} });
+    const res = await fetch(target, {
+      method,
+      redirect: "manual",
+      headers: { ...extra, ...(header ? { cookie: header } : {}) },
+    });
     for (const raw of res.headers.getSetCookie()) {
       const cookie = parseSetCookie(raw);
       if (cookie.maxAge === 0 || !cookie.value) this.cookies.delete(cookie.name);
@@ -49,22 +62,22 @@ export interface Authorization {
 }
 
 /**
- * Opens the authorization URL `connectIntegration` returned: callsync's start route → the
- * provider's consent page → callsync's callback → the result page.
+ * Starts the authorization URL `connectIntegration` returned as the example app does — POST with
+ * the admin's token, which binds the flow to this browser's cookie — then follows the provider's
+ * consent page → callsync's callback → the result page.
  */
 export async function authorizeInBrowser(
   authorizationUrl: string | URL,
+  token: string,
   browser = new Browser(),
 ): Promise<Authorization> {
   const toCallback = (next: URL) => next.pathname.startsWith("/oauth/callback/");
-  const opened = await browser.get(authorizationUrl);
-  const first = new URL(opened.headers.get("location") ?? "about:blank", authorizationUrl);
-  // The start route refused (used or expired link): it sends the browser straight to the result page.
-  if (new URL(authorizationUrl).pathname.startsWith("/oauth/start/") && first.searchParams.has("outcome"))
-    return { callback: "", outcome: first.searchParams.get("outcome"), result: first };
-  const consented = toCallback(first)
-    ? { res: opened, url: new URL(authorizationUrl), next: first }
-    : await browser.follow(first, (next) => !toCallback(next));
+  const started = await browser.post(authorizationUrl, { authorization: `Bearer ${token}` });
+  const { location } = (await started.json()) as { location?: string };
+  const first = new URL(location ?? "about:blank", authorizationUrl);
+  // The start route refused (used or expired link, another user's token): it names the result page.
+  if (!started.ok) return { callback: "", outcome: first.searchParams.get("outcome"), result: first };
+  const consented = await browser.follow(first, (next) => !toCallback(next));
   if (!consented.next) throw new Error(`no redirect to the OAuth callback (status ${consented.res.status})`);
   const callback = consented.next.toString();
   const done = await browser.get(callback);

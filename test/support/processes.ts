@@ -274,7 +274,7 @@ export async function connectGong(apiUrl: string, token: string): Promise<{ inte
   const connect = await gql(apiUrl, ProcConnectDocument, { provider: "GONG" }, token);
   if (connect.errors) throw new Error(`connectIntegration: ${JSON.stringify(connect.errors)}`);
   const integrationId = connect.data!.connectIntegration.integration.id;
-  const { outcome } = await authorizeInBrowser(connect.data!.connectIntegration.authorizationUrl!);
+  const { outcome } = await authorizeInBrowser(connect.data!.connectIntegration.authorizationUrl!, token);
   if (outcome !== "connected") throw new Error(`OAuth callback outcome ${outcome}`);
   const backfill = await gql(apiUrl, ProcChooseBackfillDocument, { integrationId, period: "DAYS_90" }, token);
   if (backfill.errors) throw new Error(`chooseBackfill: ${JSON.stringify(backfill.errors)}`);

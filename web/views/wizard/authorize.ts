@@ -1,5 +1,5 @@
 /** Authorize: the OAuth redirect for Gong and Salesloft, API key and secret for Clari Copilot. */
-import { ApiError, gql } from "../../api.js";
+import { ApiError, gql, startAuthorization } from "../../api.js";
 import { action, alertBox, h } from "../../dom.js";
 import {
   AppConnectDocument,
@@ -63,7 +63,7 @@ export function authorizeStep(
       async () => {
         const { connectIntegration } = await gql(AppConnectDocument, { provider });
         if (!connectIntegration.authorizationUrl) return rerender();
-        location.assign(connectIntegration.authorizationUrl);
+        location.assign(await startAuthorization(connectIntegration.authorizationUrl));
       },
       errors,
     );
