@@ -69,7 +69,7 @@ export async function benchEngine(): Promise<void> {
       integration: { id: string };
     };
     // The browser's round trip: callsync's start route (sets the state cookie), consent, callback.
-    const { outcome } = await authorizeInBrowser(authorizationUrl);
+    const { outcome } = await authorizeInBrowser(authorizationUrl, token);
     if (outcome !== "connected") throw new Error(`Gong authorization: ${outcome}`);
     await gql(url, token, `mutation($id: ID!) { chooseBackfill(integrationId: $id, period: ALL_TIME) { id } }`, {
       id: integration.id,

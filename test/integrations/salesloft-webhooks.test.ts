@@ -49,7 +49,7 @@ beforeAll(async () => {
   token = await api.tokenFor({ id: demo.adminId, workspaceId: demo.workspaceId });
   const connect = await api.gql(WizardConnectDocument, { provider: "SALESLOFT" }, token);
   const integrationId = connect.data!.connectIntegration.integration.id;
-  await authorizeInBrowser(connect.data!.connectIntegration.authorizationUrl!);
+  await authorizeInBrowser(connect.data!.connectIntegration.authorizationUrl!, token);
   await api.gql(WizardChooseBackfillDocument, { integrationId, period: "DAYS_90" }, token);
   const run = await api.gql(WizardStartSyncDocument, { integrationId }, token);
   const runId = run.data!.startSync.id;
