@@ -105,9 +105,10 @@ const ConnectedAccount = builder.simpleObject("ConnectedAccount", {
 });
 
 const retryAdvice: Record<string, string> = {
-  RATE_LIMITED: "The provider's rate limit was hit repeatedly; retrying later will work.",
-  PROVIDER_UNAVAILABLE: "The provider had errors; retrying later usually works.",
-  PROVIDER_TIMEOUT: "The provider did not answer in time; retrying later usually works.",
+  // The error's own message already says "retry later": the advice says how, without repeating it.
+  RATE_LIMITED: "Retry failed users tries again now; the next scheduled sync does too.",
+  PROVIDER_UNAVAILABLE: "Retry failed users tries again now; the next scheduled sync does too.",
+  PROVIDER_TIMEOUT: "Retry failed users tries again now; the next scheduled sync does too.",
   AUTH_FAILED: "Reconnect the integration, then retry.",
 };
 
