@@ -518,7 +518,8 @@ const ConnectPayload = builder.simpleObject("ConnectIntegrationPayload", {
     integration: t.field({ type: IntegrationType }),
     authorizationUrl: t.string({
       nullable: true,
-      description: "OAuth providers: send the admin here. A subscription reports when authorization completes.",
+      description:
+        "OAuth providers: callsync's start route. POST it with the same admin's Authorization header (from a page on callsync's site, so its cookie binds this browser); the answer's `location` is the provider's consent page to send the browser to. Opening it by navigation, or with anyone else's token, is refused. A subscription reports when authorization completes.",
     }),
   }),
 });
