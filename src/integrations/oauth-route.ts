@@ -48,6 +48,14 @@ export function oauthRoutes(wizard: Wizard, options: OAuthRouteOptions): Route {
   const starts = new Map(PROVIDERS.map((p) => [startPath(p), p]));
   const callbacks = new Map(PROVIDERS.map((p) => [callbackPath(p), p]));
 
+  const resultUrl = (provider: CallProvider, outcome: "connected" | ErrorCode, integrationId: string | null = null) => {
+    const target = new URL(options.resultUrl);
+    target.searchParams.set("provider", provider);
+    target.searchParams.set("outcome", outcome);
+    if (integrationId) target.searchParams.set("integrationId", integrationId);
+    return target.toString();
+  };
+
   const toResult = (
     res: ServerResponse,
     provider: CallProvider,
@@ -55,13 +63,8 @@ export function oauthRoutes(wizard: Wizard, options: OAuthRouteOptions): Route {
     integrationId: string | null,
     setCookie?: string,
   ) => {
-    const target = new URL(options.resultUrl);
-    target.searchParams.set("provider", provider);
-    target.searchParams.set("outcome", outcome);
-    if (integrationId) target.searchParams.set("integrationId", integrationId);
-    res
-      .writeHead(302, { location: target.toString(), ...NO_LEAK, ...(setCookie ? { "set-cookie": setCookie } : {}) })
-      .end();
+    const location = resultUrl(provider, outcome, integrationId);
+    res.writeHead(302, { location, ...NO_LEAK, ...(setCookie ? { "set-cookie": setCookie } : {}) }).end();
   };
 
   const json = (res: ServerResponse, status: number, body: unknown, setCookie?: string) => {
@@ -72,13 +75,6 @@ export function oauthRoutes(wizard: Wizard, options: OAuthRouteOptions): Route {
         ...(setCookie ? { "set-cookie": setCookie } : {}),
       })
       .end(JSON.stringify(body));
-  };
-
-  const resultUrl = (provider: CallProvider, outcome: ErrorCode) => {
-    const target = new URL(options.resultUrl);
-    target.searchParams.set("provider", provider);
-    target.searchParams.set("outcome", outcome);
-    return target.toString();
   };
 
   return async (req, res) => {
