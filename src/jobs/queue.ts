@@ -11,8 +11,11 @@
  * - jobs:cleanup      {}               deletes finished one-off jobs after their retention (cleanup.ts)
  * - privacy:retention {}               daily: calls older than their workspace's retention window lose their content
  *
- * A job whose worker died is unlocked after its lock lifetime and taken by another worker;
- * long jobs touch their lock after every page so a live one is never taken over.
+ * A job whose worker died is unlocked after its lock lifetime and taken by another worker.
+ * Every job runs under a JobLease (src/sync/lease.ts): its lock is renewed every third of the
+ * lifetime while the handler runs or waits, so a live job is never claimed twice; a runner that
+ * lost its lock anyway (stalled past the lifetime, claimed again) stops before its next write,
+ * and its end is not saved (Agenda would clear the lock of the worker that took the job over).
  *
  * Fair distribution: a worker claims at most as many jobs of a type as it runs at once (lock
  * limit = concurrency, in all at most JOB_MAX_CONCURRENCY), so every job it holds starts at
@@ -25,6 +28,7 @@ import { Agenda, InMemoryNotificationChannel, type Job, type NotificationChannel
 import type pg from "pg";
 import type { Logger } from "../logger.js";
 import type { JobQueue, SyncEngine } from "../sync/engine.js";
+import { JobLease, LeaseLost } from "../sync/lease.js";
 import { cleanupIndexSql, type RetentionSettings, removeFinishedJobs } from "./cleanup.js";
 import { alignScheduledJobs, nextScheduledRun, repeatIntervalOf, setNextScheduledRun } from "./schedule.js";
 
@@ -107,6 +111,15 @@ async function createJobsLocked(options: JobsOptions): Promise<Jobs> {
     ...(channel ? { notificationChannel: channel } : {}),
   });
   await agenda.ready;
+  // Agenda saves a job's end (and touches) without asking whose lock it is: the end of a runner
+  // that lost its lease would unlock, or mark finished, the job another worker now runs.
+  const superseded = new WeakSet<object>();
+  const repository = backend.repository;
+  const saveJobState = repository.saveJobState.bind(repository);
+  repository.saveJobState = async (attrs, saveOptions) => {
+    if (superseded.has(attrs)) return;
+    await saveJobState(attrs, saveOptions);
+  };
   // The LISTEN connection reconnects by itself, but reports every loss as an `error` event:
   // without a listener that event kills the process (a PostgreSQL restart took every worker down).
   let channelDown = false;
@@ -186,14 +199,22 @@ async function createJobsLocked(options: JobsOptions): Promise<Jobs> {
     },
   };
 
+  /** Runs a handler under its job's lease (renewed until it returns); a lost lease ends it quietly. */
   const guarded =
-    <T>(name: string, fn: (job: Job<T>) => Promise<void>) =>
+    <T>(name: string, fn: (job: Job<T>, lease: JobLease) => Promise<void>) =>
     async (job: Job<T>) => {
+      const lease = new JobLease(options.pool, job, options.lockLifetimeMs, options.log).start();
       try {
-        await fn(job);
+        await fn(job, lease);
       } catch (e) {
+        if (e instanceof LeaseLost) return;
         options.log.error({ job: name, data: job.attrs.data, err: e }, "job failed");
         throw e;
+      } finally {
+        lease.stop();
+        // Still ours (whatever the time)? Then Agenda records its end; otherwise the job belongs
+        // to whoever claimed it since, or to the next claim once the lock has expired.
+        if (!(await lease.release().catch(() => false))) superseded.add(job.attrs);
       }
     };
 
@@ -208,23 +229,23 @@ async function createJobsLocked(options: JobsOptions): Promise<Jobs> {
       const limits = { concurrency: DEFAULT_CONCURRENCY, lockLimit: DEFAULT_CONCURRENCY };
       agenda.define<{ runId: string }>(
         JOB.runUsers,
-        guarded(JOB.runUsers, (job) => engine.runUsers(job.attrs.data.runId)),
+        guarded(JOB.runUsers, (job, lease) => engine.runUsers(job.attrs.data.runId, lease)),
         limits,
       );
       agenda.define<{ statusId: string }>(
         JOB.importUser,
-        guarded(JOB.importUser, (job) => engine.importUser(job.attrs.data.statusId, () => job.touch())),
+        guarded(JOB.importUser, (job, lease) => engine.importUser(job.attrs.data.statusId, lease)),
         { concurrency: options.importConcurrency, lockLimit: options.importConcurrency },
       );
       agenda.define<{ integrationId: string }>(
         JOB.transcripts,
-        guarded(JOB.transcripts, (job) => engine.followUpTranscripts(job.attrs.data.integrationId)),
+        guarded(JOB.transcripts, (job, lease) => engine.followUpTranscripts(job.attrs.data.integrationId, lease)),
         limits,
       );
       agenda.define<{ integrationId: string; providerCallIds: string[] }>(
         JOB.webhookCalls,
-        guarded(JOB.webhookCalls, (job) =>
-          engine.importAnnouncedCalls(job.attrs.data.integrationId, job.attrs.data.providerCallIds),
+        guarded(JOB.webhookCalls, (job, lease) =>
+          engine.importAnnouncedCalls(job.attrs.data.integrationId, job.attrs.data.providerCallIds, lease),
         ),
         limits,
       );
@@ -243,9 +264,9 @@ async function createJobsLocked(options: JobsOptions): Promise<Jobs> {
       );
       agenda.define(
         JOB.cleanup,
-        guarded(JOB.cleanup, async (job) => {
+        guarded(JOB.cleanup, async (_job, lease) => {
           const { removed } = await removeFinishedJobs(options.pool, options.retention, {
-            afterBatch: () => job.touch(),
+            afterBatch: async () => lease.assertHeld(),
           });
           if (removed > 0) options.log.info({ removed }, "finished jobs removed");
         }),

@@ -28,7 +28,7 @@ import { retentionCutoff } from "../privacy/policy.js";
 import { applyRetentionEverywhere } from "../privacy/settings.js";
 import { isProviderError, ProviderError, publicMessage, redactDetail } from "../providers/errors.js";
 import type { CallProviderClient, ProviderUser, SkippedRecord } from "../providers/types.js";
-import { LeaseLost, UserLease } from "./lease.js";
+import { type Lease, LeaseLost, UNLEASED, UserLease } from "./lease.js";
 import { recordSkipped } from "./skipped.js";
 import { type StoreTarget, storeCalls } from "./store.js";
 
@@ -179,8 +179,14 @@ export class SyncEngine {
     return recent === 0;
   }
 
-  /** Job run-users: lists provider users, matches them, opens a status per user, queues imports. */
-  async runUsers(runId: string): Promise<void> {
+  /**
+   * Job run-users: lists provider users, matches them, opens a status per user, queues imports.
+   * `lease` is the job's (renewed while the listing runs or waits): once it is lost — the job
+   * was claimed again — this runner writes nothing more; the statuses are created in one
+   * transaction that commits only while the lease is held (and the unique run × provider user
+   * refuses a second set).
+   */
+  async runUsers(runId: string, lease: Lease = UNLEASED): Promise<void> {
     const run = await this.prisma.syncRun.findUniqueOrThrow({ where: { id: runId }, include: { integration: true } });
     if (run.status !== "RUNNING") return;
     const existing = await this.prisma.syncUserStatus.count({ where: { runId } });
@@ -192,6 +198,7 @@ export class SyncEngine {
         users = await client.listUsers();
         unreadable = client.skippedUsers ?? [];
       } catch (e) {
+        lease.assertHeld();
         await this.failRun(runId, e);
         return;
       }
@@ -200,6 +207,7 @@ export class SyncEngine {
         select: { id: true, email: true },
       });
       const byEmail = new Map(workspaceUsers.map((u) => [u.email, u.id]));
+      lease.assertHeld();
       await this.prisma.$transaction(async (tx) => {
         // Users the provider listed in a shape callsync cannot read: counted, the others go on.
         await recordSkipped(
@@ -240,23 +248,32 @@ export class SyncEngine {
             },
           });
         }
+        // Lost meanwhile (a slow transaction): roll the statuses back; the new holder lists them.
+        lease.assertHeld();
       });
     }
+    lease.assertHeld();
     const statuses = await this.prisma.syncUserStatus.findMany({ where: { runId }, select: { id: true, state: true } });
     // Subscribers see every user's first state (PENDING or SKIPPED) before any import starts.
     for (const s of statuses) await this.publishProgress(run.integrationId, runId, s.id);
     for (const s of statuses)
-      if (s.state === "PENDING" || s.state === "IN_PROGRESS") await this.deps.queue.importUser(s.id);
+      if (s.state === "PENDING" || s.state === "IN_PROGRESS") {
+        lease.assertHeld();
+        await this.deps.queue.importUser(s.id);
+      }
+    lease.assertHeld();
     await this.finishRunIfDone(runId);
   }
 
   /**
    * Job import-user: imports one provider user's calls in the run's window, page by page,
    * saving the checkpoint after each page. Runs only while it holds the user's lease (see
-   * lease.ts); `heartbeat` keeps the job's lock alive alongside.
+   * lease.ts); `job` is the job's own lease (its lock, renewed on its own timer): losing it
+   * loses the user's lease too.
    */
-  async importUser(statusId: string, heartbeat: () => Promise<void> = async () => {}): Promise<void> {
-    const lease = new UserLease(this.prisma, statusId, this.settings.leaseMs, this.deps.log);
+  async importUser(statusId: string, job: Lease = UNLEASED): Promise<void> {
+    const lease = new UserLease(this.prisma, statusId, this.settings.leaseMs, this.deps.log, job);
+    job.assertHeld();
     if (!(await lease.claim())) {
       // Finished, or another runner holds it: that one may have died just now, so come back
       // when its lease runs out rather than leave the user to the recovery sweep.
@@ -264,11 +281,11 @@ export class SyncEngine {
         where: { id: statusId },
         select: { state: true, leaseUntil: true },
       });
-      if (held?.leaseUntil && (held.state === "PENDING" || held.state === "IN_PROGRESS"))
+      if (held?.leaseUntil && (held.state === "PENDING" || held.state === "IN_PROGRESS") && job.held)
         await this.deps.queue.importUser(statusId, new Date(held.leaseUntil.getTime() + 250));
       return;
     }
-    lease.keepAlive(heartbeat);
+    lease.keepAlive();
     try {
       await this.runImport(lease);
     } catch (e) {
@@ -735,12 +752,14 @@ export class SyncEngine {
 
   /**
    * Job transcripts: asks again for calls whose transcript (or AI summary) was not ready; gives up
-   * on a transcript after the window.
+   * on a transcript after the window. `lease` is the job's: once it is lost, no further batch
+   * is read or written (a batch in flight rolls back).
    */
-  async followUpTranscripts(integrationId: string): Promise<void> {
+  async followUpTranscripts(integrationId: string, lease: Lease = UNLEASED): Promise<void> {
     const integration = await this.prisma.integration.findUniqueOrThrow({ where: { id: integrationId } });
     if (integration.status !== "CONNECTED") return;
     const now = new Date();
+    lease.assertHeld();
     await this.prisma.call.updateMany({
       where: {
         integrationId,
@@ -769,10 +788,14 @@ export class SyncEngine {
     const target = await this.storeTarget(integration);
     for (let i = 0; i < waiting.length; i += 100) {
       const ids = waiting.slice(i, i + 100).map((c) => c.providerCallId);
+      lease.assertHeld();
       try {
         const calls = await client.fetchCalls(ids);
-        await storeCalls(this.prisma, target, calls);
+        lease.assertHeld();
+        await storeCalls(this.prisma, target, calls, async () => lease.assertHeld());
       } catch (e) {
+        if (e instanceof LeaseLost) throw e;
+        lease.assertHeld();
         if (isProviderError(e) && e.kind === "RECONNECT_NEEDED") await this.markReconnectNeeded(integrationId, e);
         else this.deps.log.warn({ integrationId, err: e }, "transcript follow-up failed; next sync tries again");
         return;
@@ -786,18 +809,23 @@ export class SyncEngine {
    * idempotent, privacy rules applied; those still waiting for content are asked for by the
    * follow-up like any other. A failure is logged: the scheduled sync is the safety net.
    */
-  async importAnnouncedCalls(integrationId: string, providerCallIds: string[]): Promise<void> {
+  async importAnnouncedCalls(integrationId: string, providerCallIds: string[], lease: Lease = UNLEASED): Promise<void> {
     const integration = await this.prisma.integration.findUnique({ where: { id: integrationId } });
     if (integration?.status !== "CONNECTED" || providerCallIds.length === 0) return;
     try {
       const client = await this.client(integrationId);
       const calls = await client.fetchCalls(providerCallIds);
-      const stored = await storeCalls(this.prisma, await this.storeTarget(integration), calls);
+      lease.assertHeld();
+      const stored = await storeCalls(this.prisma, await this.storeTarget(integration), calls, async () =>
+        lease.assertHeld(),
+      );
       this.deps.log.info(
         { integrationId, announced: providerCallIds.length, created: stored.created, updated: stored.updated },
         "webhook calls imported",
       );
     } catch (e) {
+      if (e instanceof LeaseLost) throw e;
+      lease.assertHeld();
       if (isProviderError(e) && e.kind === "RECONNECT_NEEDED") await this.markReconnectNeeded(integrationId, e);
       else this.deps.log.warn({ integrationId, err: e }, "webhook import failed; the next sync imports the call");
     }
