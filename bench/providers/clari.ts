@@ -51,7 +51,7 @@ export async function benchClari(): Promise<{
     const started = performance.now();
     const window = { fromMs: scenario.fromMs, toMs: now };
     const imported = new Set<string>();
-    for (const user of await client.listUsers()) {
+    for (const user of (await client.listUsers()).users) {
       let cursor: string | null = null;
       do {
         const page = await client.listCallsPage(user, window, cursor);

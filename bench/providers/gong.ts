@@ -68,7 +68,7 @@ export async function benchGong(): Promise<{
     const started = performance.now();
     const window = { fromMs: scenario.fromMs, toMs: now };
     let calls = 0;
-    for (const user of await client.listUsers()) {
+    for (const user of (await client.listUsers()).users) {
       let cursor: string | null = null;
       do {
         const page = await client.listCallsPage(user, window, cursor);

@@ -79,7 +79,7 @@ export function parseItems<S extends z.ZodType>(
   schema: S,
   kind: SkippedRecord["kind"],
   idOf: IdReader,
-  what = kind === "CALL" ? "call" : "user",
+  what = { CALL: "call", USER: "user", TRANSCRIPT: "transcript" }[kind],
 ): ParsedItems<z.infer<S>> {
   const items: z.infer<S>[] = [];
   const skipped: SkippedRecord[] = [];

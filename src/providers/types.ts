@@ -118,11 +118,21 @@ export interface TimeWindow {
  * counted with its provider id and reason. `reasonCode` is one of SKIP_REASON_CODES.
  */
 export interface SkippedRecord {
-  kind: "CALL" | "USER";
+  /**
+   * CALL and USER: the record was not stored. TRANSCRIPT: the call was stored, without the
+   * transcript (or without its unreadable part); `providerRecordId` is the call's id.
+   */
+  kind: "CALL" | "USER" | "TRANSCRIPT";
   providerRecordId: string;
   reasonCode: import("../sync/skipped.js").SkipReasonCode;
   /** Human words: which field, what was wrong. */
   reason: string;
+}
+
+export interface UserListing {
+  users: ProviderUser[];
+  /** Users the provider listed that could not be mapped, each with its provider id and reason. */
+  skipped: SkippedRecord[];
 }
 
 export interface CallPage {
@@ -148,12 +158,8 @@ export interface CallProviderClient {
   readonly provider: Provider;
   /** Cheap authenticated probe; used on connect and to name the connected account. */
   verify(): Promise<ConnectedAccount>;
-  listUsers(): Promise<ProviderUser[]>;
-  /**
-   * Users the latest `listUsers()` listed but could not map (each with its provider id and
-   * reason); the engine records them as skipped. Absent or empty when there were none.
-   */
-  readonly skippedUsers?: readonly SkippedRecord[];
+  /** Every provider user, and those listed that could not be mapped (recorded as skipped, like calls). */
+  listUsers(): Promise<UserListing>;
   /**
    * One page of the calls owned/hosted by `user` that started in `window`, fully enriched
    * (participants, transcript, summary, action items, CRM ids) with as few requests as the

@@ -195,8 +195,7 @@ export class SyncEngine {
       let unreadable: readonly SkippedRecord[];
       try {
         const client = await this.client(run.integrationId);
-        users = await client.listUsers();
-        unreadable = client.skippedUsers ?? [];
+        ({ users, skipped: unreadable } = await client.listUsers());
       } catch (e) {
         lease.assertHeld();
         await this.failRun(runId, e);

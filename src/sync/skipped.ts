@@ -32,22 +32,30 @@ export interface SkipScope {
   userStatusId: string | null;
 }
 
-/** Stores the records (in the caller's transaction) and returns how many were new to this run. */
+/**
+ * Stores the records (in the caller's transaction) and returns how many calls (kind CALL) were
+ * new to this run: what the user's `callsSkipped` counts. Users and transcripts are counted by
+ * their rows (a call stored without its transcript was imported).
+ */
 export async function recordSkipped(
   tx: Prisma.TransactionClient,
   scope: SkipScope,
   skipped: readonly SkippedRecord[],
 ): Promise<number> {
   if (skipped.length === 0) return 0;
-  const { count } = await tx.skippedRecord.createMany({
-    data: skipped.map((s) => ({
+  const write = async (records: readonly SkippedRecord[]) =>
+    records.length === 0 ? 0 : (await tx.skippedRecord.createMany({ data: rows(records), skipDuplicates: true })).count;
+  const calls = skipped.filter((s) => s.kind === "CALL");
+  await write(skipped.filter((s) => s.kind !== "CALL"));
+  return write(calls);
+
+  function rows(records: readonly SkippedRecord[]) {
+    return records.map((s) => ({
       ...scope,
       kind: s.kind,
       providerRecordId: s.providerRecordId.slice(0, 200),
       reasonCode: s.reasonCode,
       reason: s.reason.slice(0, 1000),
-    })),
-    skipDuplicates: true,
-  });
-  return count;
+    }));
+  }
 }

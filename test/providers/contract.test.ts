@@ -149,7 +149,7 @@ describe("provider-specific paging", () => {
       switches: { listPaging: "omitted" },
     });
     try {
-      const users = await h.client.listUsers();
+      const users = (await h.client.listUsers()).users;
       expect(users).toHaveLength(150);
       expect(new Set(users.map((u) => u.email)).size).toBe(150);
       expect(h.sim.log.find((r) => r.path === "/v2/users").map((r) => r.query.page?.[0])).toEqual(["1", "2"]);
@@ -169,7 +169,7 @@ describe("provider-specific paging", () => {
       switches: { listPaging: "omitted" },
     });
     try {
-      const [user] = (await h.client.listUsers()) as [ProviderUser];
+      const [user] = (await h.client.listUsers()).users as [ProviderUser];
       const { calls } = await listAll(h.client, user, { fromMs: scenario.fromMs - DAY, toMs: Date.now() + DAY });
       expect(calls).toHaveLength(130);
       expect(calls.filter((c) => (c.transcript?.length ?? 0) > 0).length).toBeGreaterThan(0);

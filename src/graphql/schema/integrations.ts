@@ -124,7 +124,15 @@ export const PrivateCallHandlingEnum = builder.enumType("PrivateCallHandling", {
   } as const,
 });
 
-const SkippedRecordKindEnum = builder.enumType("SkippedRecordKind", { values: ["CALL", "USER"] as const });
+const SkippedRecordKindEnum = builder.enumType("SkippedRecordKind", {
+  values: {
+    CALL: { description: "A call that was not imported." },
+    USER: { description: "A provider user the listing carried that could not be read." },
+    TRANSCRIPT: {
+      description: "A call imported without its transcript, or without the part of it that could not be read.",
+    },
+  } as const,
+});
 
 /** At most this many records are listed per user or run; the counts are always complete. */
 const NOT_IMPORTED_LIST_LIMIT = 100;
@@ -135,10 +143,13 @@ const notImportedVisibleTo = (ctx: Context) =>
 
 builder.prismaObject("SkippedRecord", {
   name: "NotImportedRecord",
-  description: "A call (or user) the provider listed that could not be imported, and why.",
+  description:
+    "A call (or user) the provider listed that could not be imported, or an imported call's transcript that could not be read, and why.",
   fields: (t) => ({
     kind: t.expose("kind", { type: SkippedRecordKindEnum }),
-    providerRecordId: t.exposeString("providerRecordId", { description: "The provider's id of the call or user." }),
+    providerRecordId: t.exposeString("providerRecordId", {
+      description: "The provider's id of the call (also for TRANSCRIPT) or user.",
+    }),
     reasonCode: t.exposeString("reasonCode", {
       description:
         "UNREADABLE, MISSING_FIELD, PRIVATE, EXCLUDED or RETENTION (the last three are listed to admins only).",
@@ -192,6 +203,14 @@ export const SyncUserProgressType = builder.prismaNode("SyncUserStatus", {
         orderBy: [{ createdAt: "asc" }, { id: "asc" }],
         take: NOT_IMPORTED_LIST_LIMIT,
       }),
+    }),
+    transcriptsNotImported: t.relation("skipped", {
+      description: `Calls of this user imported without their transcript, or without the part of it that could not be read, with the reason (at most ${NOT_IMPORTED_LIST_LIMIT}).`,
+      query: {
+        where: { kind: "TRANSCRIPT" },
+        orderBy: [{ createdAt: "asc" }, { id: "asc" }],
+        take: NOT_IMPORTED_LIST_LIMIT,
+      },
     }),
     error: t.field({
       type: Problem,
@@ -273,6 +292,9 @@ const SyncSummary = builder.simpleObject("SyncSummary", {
     usersSkipped: t.int(),
     usersPending: t.int(),
     callsSkipped: t.int({ description: "Calls that could not be imported, over all users." }),
+    transcriptsSkipped: t.int({
+      description: "Calls imported without their transcript, or without part of it, because it could not be read.",
+    }),
     skipped: t.field({ type: [SkippedUser] }),
   }),
 });
@@ -310,6 +332,14 @@ export const SyncRunType = builder.prismaNode("SyncRun", {
         take: NOT_IMPORTED_LIST_LIMIT,
       }),
     }),
+    transcriptsNotImported: t.relation("skipped", {
+      description: `Calls imported in this run without their transcript, or without the part of it that could not be read, with the reason (at most ${NOT_IMPORTED_LIST_LIMIT}).`,
+      query: {
+        where: { kind: "TRANSCRIPT" },
+        orderBy: [{ createdAt: "asc" }, { id: "asc" }],
+        take: NOT_IMPORTED_LIST_LIMIT,
+      },
+    }),
     usersNotImported: t.relation("skipped", {
       description: "Provider users the listing carried that could not be read, with the reason.",
       query: { where: { kind: "USER" }, orderBy: [{ createdAt: "asc" }, { id: "asc" }], take: NOT_IMPORTED_LIST_LIMIT },
@@ -317,6 +347,7 @@ export const SyncRunType = builder.prismaNode("SyncRun", {
     summary: t.field({
       type: SyncSummary,
       select: {
+        _count: { select: { skipped: { where: { kind: "TRANSCRIPT" } } } },
         users: {
           select: {
             state: true,
@@ -342,6 +373,7 @@ export const SyncRunType = builder.prismaNode("SyncRun", {
           usersSkipped: count("SKIPPED"),
           usersPending: count("PENDING") + count("IN_PROGRESS"),
           callsSkipped: sum("callsSkipped"),
+          transcriptsSkipped: run._count.skipped,
           skipped: run.users
             .filter((u) => u.state === "SKIPPED")
             .map((u) => ({

@@ -31,6 +31,7 @@ import type {
   ProviderUser,
   SkippedRecord,
   TimeWindow,
+  UserListing,
 } from "../types.js";
 import {
   type ClariDirectory,
@@ -197,7 +198,6 @@ class ClariCopilotClient implements ClariClient {
   private readonly detailsHttp: ProviderHttp;
   private directory: { loadedAt: number; value: ClariDirectory } | null = null;
   private readonly detailsCache = new Map<string, { modified: string | null; details: ClariCallDetails }>();
-  skippedUsers: SkippedRecord[] = [];
 
   constructor(private readonly options: ClariClientOptions) {
     this.base = (options.baseUrl ?? CLARI_BASE_URL).replace(/\/+$/, "");
@@ -274,7 +274,7 @@ class ClariCopilotClient implements ClariClient {
     try {
       let users: ClariUser[] | null;
       try {
-        users = await this.fetchUsers();
+        users = (await this.fetchUsers()).users;
       } catch (e) {
         if (!(e instanceof ProviderError && e.code === "NOT_FOUND")) throw e;
         await this.get(this.listHttp, "/calls", ClariCallsEnvelopeSchema, { limit: 1, includePagination: "false" });
@@ -291,7 +291,7 @@ class ClariCopilotClient implements ClariClient {
     }
   }
 
-  private async fetchUsers(): Promise<ClariUser[]> {
+  private async fetchUsers(): Promise<{ users: ClariUser[]; skipped: SkippedRecord[] }> {
     const users = new Map<string, ClariUser>();
     const skipped: SkippedRecord[] = [];
     const guard = new LoopGuard("page of users");
@@ -308,14 +308,14 @@ class ClariCopilotClient implements ClariClient {
       if (!p?.hasMore || res.users.length === 0) break;
       query = { skip: p.nextPageSkip ?? (query?.skip ?? 0) + res.users.length, limit: CLARI_MAX_LIMIT };
     }
-    this.skippedUsers = skipped;
     const list = [...users.values()];
     this.directory = { loadedAt: Date.now(), value: clariDirectory(list) };
-    return list;
+    return { users: list, skipped };
   }
 
-  async listUsers(): Promise<ProviderUser[]> {
-    return (await this.fetchUsers()).map(mapClariUser);
+  async listUsers(): Promise<UserListing> {
+    const { users, skipped } = await this.fetchUsers();
+    return { users: users.map(mapClariUser), skipped };
   }
 
   /** Names of internal participants; refreshed every 10 minutes. */

@@ -34,6 +34,7 @@ import type {
   ProviderUser,
   SkippedRecord,
   TimeWindow,
+  UserListing,
 } from "../types.js";
 import { mapCall, mapUser, transcriptCallId } from "./mappers.js";
 import {
@@ -293,9 +294,8 @@ export function createGongClient(options: GongClientOptions): CallProviderClient
 
   const callIdOf = idAt("metaData.id");
 
-  const client: CallProviderClient & { skippedUsers: SkippedRecord[] } = {
+  const client: CallProviderClient = {
     provider: "GONG",
-    skippedUsers: [],
 
     async verify(): Promise<ConnectedAccount> {
       const res = await request("GET", "/v2/workspaces", gongWorkspacesResponse);
@@ -304,7 +304,7 @@ export function createGongClient(options: GongClientOptions): CallProviderClient
       return { accountId: first.id, name: first.name ?? null, authorizedBy: null };
     },
 
-    async listUsers(): Promise<ProviderUser[]> {
+    async listUsers(): Promise<UserListing> {
       const users: ProviderUser[] = [];
       const skipped: SkippedRecord[] = [];
       const guard = new LoopGuard("page of users");
@@ -321,8 +321,7 @@ export function createGongClient(options: GongClientOptions): CallProviderClient
         users.push(...page.items.map(mapUser));
         skipped.push(...page.skipped);
       } while (cursor);
-      client.skippedUsers = skipped;
-      return users;
+      return { users, skipped };
     },
 
     async listCallsPage(user: ProviderUser, window: TimeWindow, cursor: string | null): Promise<CallPage> {

@@ -32,6 +32,7 @@ import type {
   ProviderUser,
   SkippedRecord,
   TimeWindow,
+  UserListing,
 } from "../types.js";
 import { type ConversationBundle, mapConversation, mapUser, type SalesloftMappingOptions } from "./mappers.js";
 import {
@@ -225,7 +226,6 @@ class SalesloftClient implements CallProviderClient {
   private readonly concurrency: number;
   private readonly caches: { [P in LookupPath]: TtlCache<LookupRecord<P> | null> };
   private directoryCache: { users: ProviderUser[]; at: number } | null = null;
-  skippedUsers: SkippedRecord[] = [];
 
   constructor(private readonly options: SalesloftClientOptions) {
     this.base = (options.apiBaseUrl ?? options.baseUrl ?? SALESLOFT_API_BASE_URL).replace(/\/+$/, "");
@@ -286,7 +286,7 @@ class SalesloftClient implements CallProviderClient {
     return { accountId: teamId, name, authorizedBy: me.data.email ?? null };
   }
 
-  async listUsers(): Promise<ProviderUser[]> {
+  async listUsers(): Promise<UserListing> {
     const users: ProviderUser[] = [];
     const skipped: SkippedRecord[] = [];
     const guard = new LoopGuard("page of users");
@@ -299,8 +299,7 @@ class SalesloftClient implements CallProviderClient {
       if (!salesloftHasMore(res)) break;
     }
     this.directoryCache = { users, at: Date.now() };
-    this.skippedUsers = skipped;
-    return users;
+    return { users, skipped };
   }
 
   private async directory(): Promise<Map<string, ProviderUser>> {
@@ -308,7 +307,7 @@ class SalesloftClient implements CallProviderClient {
     const users =
       this.directoryCache && Date.now() - this.directoryCache.at <= ttl
         ? this.directoryCache.users
-        : await this.listUsers();
+        : (await this.listUsers()).users;
     const byEmail = new Map<string, ProviderUser>();
     for (const u of users) if (u.email) byEmail.set(u.email.toLowerCase(), u);
     return byEmail;

@@ -122,7 +122,7 @@ describe("Clari Copilot authentication: API key and secret headers", () => {
     await client.listUsers();
     sim.apiKeys.revoke();
     credentials = { kind: "apiKey", apiKey: "new-key", apiSecret: "new-secret" };
-    await expect(client.listUsers()).resolves.toHaveLength(2);
+    expect((await client.listUsers()).users).toHaveLength(2);
     expect(sim.log.entries.at(-1)?.headers["x-api-key"]).toBe("new-key");
   });
 });

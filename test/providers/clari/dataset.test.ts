@@ -55,7 +55,7 @@ describe("Clari Copilot simulator dataset", () => {
   it("a generated tenant imports completely through the client: every organised call once", async () => {
     const sim = await simulator({ dataset: data });
     const client = clientFor(sim);
-    const users = await client.listUsers();
+    const users = (await client.listUsers()).users;
     const seen = new Map<string, number>();
     for (const user of users) {
       const { calls } = await listAll(client, user, { fromMs: scenario.fromMs, toMs: scenario.toMs + 3_600_000 });

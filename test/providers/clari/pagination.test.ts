@@ -175,7 +175,7 @@ describe("Clari Copilot paging: GET /calls with skip/limit", () => {
 describe("Clari Copilot users: GET /users", () => {
   it("maps every Copilot user with one request when /users is not paginated", async () => {
     const sim = await simulator({ dataset: dataset([]) });
-    const users = await clientFor(sim).listUsers();
+    const users = (await clientFor(sim).listUsers()).users;
     expect(users).toEqual([
       { providerUserId: ADA.id, email: ADA.email, emailAliases: [], name: ADA.name, active: true },
       { providerUserId: MAX.id, email: MAX.email, emailAliases: [], name: MAX.name, active: true },
@@ -187,7 +187,7 @@ describe("Clari Copilot users: GET /users", () => {
     const data = dataset([]);
     data.users = Array.from({ length: 7 }, (_, i) => ({ id: `user-${i}`, email: `u${i}@acme.test`, name: `U ${i}` }));
     const sim = await simulator({ dataset: data, settings: { usersPageSize: 3 } });
-    const users = await clientFor(sim).listUsers();
+    const users = (await clientFor(sim).listUsers()).users;
     expect(users.map((u) => u.providerUserId)).toEqual(data.users.map((u) => u.id));
     expect(sim.log.find((r) => r.path === "/users").map((r) => r.query.skip?.[0])).toEqual([undefined, "3", "6"]);
   });

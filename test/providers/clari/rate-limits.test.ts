@@ -103,10 +103,10 @@ describe("Clari Copilot rate limits and faults", () => {
     const sim = await simulator({ dataset: dataset([]) });
     sim.settings.weeklyQuota = 1;
     sim.clock.set(Date.parse("2025-06-14T23:59:00.000Z"));
-    expect((await clientFor(sim).listUsers()).length).toBe(2);
+    expect((await clientFor(sim).listUsers()).users.length).toBe(2);
     await expect(clientFor(sim, { attempts: 1 }).listUsers()).rejects.toMatchObject({ code: "RATE_LIMITED" });
     sim.clock.set(Date.parse("2025-06-15T00:00:01.000Z"));
-    expect((await clientFor(sim).listUsers()).length).toBe(2);
+    expect((await clientFor(sim).listUsers()).users.length).toBe(2);
   });
 
   it("429s that never clear surface as RATE_LIMITED instead of spinning", async () => {

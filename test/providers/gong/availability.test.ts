@@ -30,7 +30,7 @@ function recentCall(user: ProviderUser, endedAgoMs: number): string {
 const LAST_WEEK = () => ({ fromMs: Date.now() - 7 * DAY, toMs: Date.now() + 2 * DAY });
 
 async function ada(): Promise<ProviderUser> {
-  return (await h.client.listUsers()).find((u) => u.email === "ada@acme.test")!;
+  return (await h.client.listUsers()).users.find((u) => u.email === "ada@acme.test")!;
 }
 
 describe("Gong: processing delays", () => {

@@ -30,7 +30,7 @@ describe("Gong: credentials during a sync", () => {
     h = await harness();
     const before = h.session.credentials;
     h.sim.oauth.expireAccessTokens();
-    const users = await h.client.listUsers();
+    const users = (await h.client.listUsers()).users;
     expect(users.length).toBeGreaterThan(0);
     expect(h.session.refreshes).toBe(1);
     expect(h.session.credentials).not.toEqual(before);
@@ -64,7 +64,7 @@ describe("Gong: credentials during a sync", () => {
 
   it("a 401 naming a permission is MISSING_SCOPE after exactly one refresh", async () => {
     h = await harness({ scope: "api:users:read api:calls:read:extensive api:workspaces:read" });
-    const user = (await h.client.listUsers())[0]!;
+    const user = (await h.client.listUsers()).users[0]!;
     h.sim.log.clear();
     const e = await failure(h.client.listCallsPage(user, { fromMs: 0, toMs: Date.now() }, null));
     expect(e.code).toBe("MISSING_SCOPE");
@@ -88,7 +88,7 @@ describe("Gong: credentials during a sync", () => {
       paceKey: "basic",
       baseUrl: h.sim.url,
     });
-    expect((await client.listUsers()).length).toBe(4);
+    expect((await client.listUsers()).users.length).toBe(4);
     expect(h.sim.log.entries.at(-1)?.headers.authorization).toMatch(/^Basic /);
   });
 

@@ -8,7 +8,7 @@ afterEach(() => h?.close());
 const WINDOW = { fromMs: Date.now() - 60 * DAY, toMs: Date.now() };
 
 async function userByEmail(email: string): Promise<ProviderUser> {
-  const users = await h.client.listUsers();
+  const users = (await h.client.listUsers()).users;
   const user = users.find((u) => u.email === email);
   if (!user) throw new Error(`no user ${email}`);
   return user;
@@ -38,7 +38,7 @@ describe("Gong: connected account and users", () => {
     h = await harness({ switches: { pageSize: 3 } });
     h.sim.dataset.users[1]!.emailAliases = ["MAX.alias@acme.test"];
     h.sim.dataset.users[2]!.active = false;
-    const users = await h.client.listUsers();
+    const users = (await h.client.listUsers()).users;
     expect(users.map((u) => u.email)).toEqual([
       "ada@acme.test",
       "max@acme.test",

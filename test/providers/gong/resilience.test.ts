@@ -98,7 +98,7 @@ describe("Gong: transient failures", () => {
     h = await harness();
     h.sim.behaviours.failNext(1, 500);
     h.sim.behaviours.failNext(1, 503);
-    const users = await h.client.listUsers();
+    const users = (await h.client.listUsers()).users;
     expect(users).toHaveLength(4);
     expect(h.sim.log.entries.map((r) => r.status)).toEqual([500, 503, 200]);
   });

@@ -9,7 +9,7 @@ afterEach(() => h?.close());
 const WINDOW = { fromMs: Date.now() - 60 * DAY, toMs: Date.now() };
 
 async function ada(): Promise<ProviderUser> {
-  return (await h.client.listUsers()).find((u) => u.email === "ada@acme.test")!;
+  return (await h.client.listUsers()).users.find((u) => u.email === "ada@acme.test")!;
 }
 
 function expectedIds(user: ProviderUser): string[] {

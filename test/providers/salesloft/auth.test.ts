@@ -19,7 +19,7 @@ describe("Salesloft client authentication", () => {
     h = await harness();
     const before = h.session.credentials;
     h.sim.oauth.expireAccessTokens();
-    await expect(h.client.listUsers()).resolves.toHaveLength(h.sim.dataset.users.length);
+    expect((await h.client.listUsers()).users).toHaveLength(h.sim.dataset.users.length);
     expect(h.session.refreshes).toBe(1);
     expect(h.session.credentials.refreshToken).not.toBe(before.refreshToken);
     expect(h.sim.log.count((r) => r.path === "/v2/users" && r.status === 401)).toBe(1);

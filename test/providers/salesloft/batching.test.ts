@@ -16,7 +16,7 @@ describe("Salesloft request economy", () => {
     });
     const dataset = generateSalesloftDataset(scenario, { dialerRatio: 0.3 });
     h = await harness({ dataset });
-    const [user] = (await h.client.listUsers()) as [ProviderUser];
+    const [user] = (await h.client.listUsers()).users as [ProviderUser];
     h.sim.log.clear();
     const page = await h.client.listCallsPage(user, { fromMs: scenario.fromMs, toMs: Date.now() }, null);
     expect(page.calls).toHaveLength(40);
@@ -38,7 +38,7 @@ describe("Salesloft request economy", () => {
       segmentsPerCall: 2,
     });
     h = await harness({ dataset: generateSalesloftDataset(scenario, { dialerRatio: 0 }) });
-    const [user] = (await h.client.listUsers()) as [ProviderUser];
+    const [user] = (await h.client.listUsers()).users as [ProviderUser];
     h.sim.log.clear();
     const window = { fromMs: scenario.fromMs, toMs: Date.now() };
     const first = await h.client.listCallsPage(user, window, null);
@@ -56,7 +56,7 @@ describe("Salesloft request economy", () => {
       segmentsPerCall: 230,
     });
     h = await harness({ dataset: generateSalesloftDataset(scenario) });
-    const [user] = (await h.client.listUsers()) as [ProviderUser];
+    const [user] = (await h.client.listUsers()).users as [ProviderUser];
     const page = await h.client.listCallsPage(user, { fromMs: scenario.fromMs, toMs: Date.now() }, null);
     expect(page.calls[0]?.transcript).toHaveLength(230);
     expect(requests(h.sim, /sentences$/)).toBe(3);

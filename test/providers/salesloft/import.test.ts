@@ -23,7 +23,7 @@ describe("a full import", () => {
   it("imports every conversation of every user, fully enriched, with transcripts whose speakers are participants", async () => {
     const scenario = defaultScenario();
     h = await harness({ dataset: generateSalesloftDataset(scenario) });
-    const users = await h.client.listUsers();
+    const users = (await h.client.listUsers()).users;
     expect(users.map((u) => u.email)).toEqual(scenario.users.map((u) => u.email));
     const seen = new Set<string>();
     for (const user of users) {

@@ -34,7 +34,7 @@ describe("Salesloft pagination", () => {
       callsPerUser: 0,
     });
     h = await harness({ dataset: generateSalesloftDataset(scenario) });
-    const users = await h.client.listUsers();
+    const users = (await h.client.listUsers()).users;
     expect(users).toHaveLength(230);
     expect(h.sim.log.find((r) => r.path === "/v2/users").map((r) => r.query.page?.[0])).toEqual(["1", "2", "3"]);
     expect(h.sim.log.find((r) => r.path === "/v2/users").every((r) => r.query.per_page?.[0] === "100")).toBe(true);
@@ -43,7 +43,7 @@ describe("Salesloft pagination", () => {
   it("conversations are read 100 per page in created_at order, keyset-style, never past page 1", async () => {
     const scenario = oneUser(230);
     h = await harness({ dataset: generateSalesloftDataset(scenario) });
-    const [user] = await h.client.listUsers();
+    const [user] = (await h.client.listUsers()).users;
     const { calls, cursors } = await drain(h.client, user as ProviderUser, {
       fromMs: scenario.fromMs,
       toMs: Date.now(),
@@ -62,7 +62,7 @@ describe("Salesloft pagination", () => {
   it("the cursor is small versioned JSON, and a new client resumes from it without re-reading earlier calls", async () => {
     const scenario = oneUser(150);
     h = await harness({ dataset: generateSalesloftDataset(scenario) });
-    const [user] = (await h.client.listUsers()) as [ProviderUser];
+    const [user] = (await h.client.listUsers()).users as [ProviderUser];
     const window = { fromMs: scenario.fromMs, toMs: Date.now() };
     const first = await h.client.listCallsPage(user, window, null);
     expect(first.calls).toHaveLength(100);
@@ -82,7 +82,7 @@ describe("Salesloft pagination", () => {
     const instant = salesloftTime(scenario.fromMs + 86_400_000);
     for (const c of dataset.conversations.slice(40, 160)) c.created_at = instant;
     h = await harness({ dataset });
-    const [user] = (await h.client.listUsers()) as [ProviderUser];
+    const [user] = (await h.client.listUsers()).users as [ProviderUser];
     const { calls } = await drain(h.client, user, { fromMs: scenario.fromMs, toMs: Date.now() });
     expect(calls.map((c) => c.providerCallId).sort()).toEqual(dataset.conversations.map((c) => c.id).sort());
   });
@@ -90,7 +90,7 @@ describe("Salesloft pagination", () => {
   it("windows select by created_at: consecutive windows partition the conversations exactly", async () => {
     const scenario = oneUser(60);
     h = await harness({ dataset: generateSalesloftDataset(scenario) });
-    const [user] = (await h.client.listUsers()) as [ProviderUser];
+    const [user] = (await h.client.listUsers()).users as [ProviderUser];
     const mid = Math.floor((scenario.fromMs + scenario.toMs) / 2);
     const a = await drain(h.client, user, { fromMs: scenario.fromMs, toMs: mid });
     const b = await drain(h.client, user, { fromMs: mid, toMs: Date.now() });
@@ -103,7 +103,7 @@ describe("Salesloft pagination", () => {
 
   it("an empty range is one request and an empty last page", async () => {
     h = await harness({ dataset: generateSalesloftDataset(oneUser(5)) });
-    const [user] = (await h.client.listUsers()) as [ProviderUser];
+    const [user] = (await h.client.listUsers()).users as [ProviderUser];
     h.sim.log.clear();
     const page = await h.client.listCallsPage(user, { fromMs: 0, toMs: 1000 }, null);
     expect(page).toEqual({ calls: [], skipped: [], nextCursor: null, total: null });
@@ -113,7 +113,7 @@ describe("Salesloft pagination", () => {
   it("an unreadable or foreign-version cursor restarts the window (imports are idempotent)", async () => {
     const scenario = oneUser(5);
     h = await harness({ dataset: generateSalesloftDataset(scenario) });
-    const [user] = (await h.client.listUsers()) as [ProviderUser];
+    const [user] = (await h.client.listUsers()).users as [ProviderUser];
     const window = { fromMs: scenario.fromMs, toMs: Date.now() };
     for (const bad of ["not json", JSON.stringify({ v: 0, offset: 3 })]) {
       const page = await h.client.listCallsPage(user, window, bad);

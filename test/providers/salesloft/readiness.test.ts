@@ -22,7 +22,7 @@ function fresh() {
 }
 
 async function newestCall(hh: Harness, id: string) {
-  const [user] = (await hh.client.listUsers()) as [ProviderUser];
+  const [user] = (await hh.client.listUsers()).users as [ProviderUser];
   const page = await hh.client.listCallsPage(user, { fromMs: 0, toMs: Date.now() + 86_400_000 }, null);
   return page.calls.find((c) => c.providerCallId === id);
 }

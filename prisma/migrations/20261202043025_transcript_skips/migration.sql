@@ -1,0 +1,2 @@
+-- AlterEnum
+ALTER TYPE "SkippedRecordKind" ADD VALUE 'TRANSCRIPT';
