@@ -16,6 +16,24 @@ const bool = z
   .transform((v) => v === "true" || v === "1")
   .optional();
 
+/**
+ * `3/1,10000/86400`: points per window of that many seconds. Windows over a minute are budgets
+ * (counted; a spent one reschedules the job); `:budget` makes a shorter one a budget too (tests).
+ */
+const QUOTA_WINDOW = /^(\d+)\/(\d+)(:budget)?$/;
+const quotaWindows = z
+  .string()
+  .refine(
+    (raw) => raw.split(",").every((w) => QUOTA_WINDOW.test(w.trim())),
+    "must be points/seconds windows, e.g. 3/1,10000/86400 (a window may end in :budget)",
+  )
+  .transform((raw) =>
+    raw.split(",").map((w) => {
+      const [, points, duration, budget] = QUOTA_WINDOW.exec(w.trim())!;
+      return { points: Number(points), duration: Number(duration), ...(budget ? { budget: true } : {}) };
+    }),
+  );
+
 const env = z.object({
   NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
@@ -107,6 +125,14 @@ const env = z.object({
   GONG_ALLOWED_HOSTS: z.string().optional(),
   SALESLOFT_ALLOWED_HOSTS: z.string().optional(),
   CLARI_ALLOWED_HOSTS: z.string().optional(),
+  /**
+   * Each provider account's quota as `points/seconds` windows, comma-separated (default: what the
+   * provider documents — Gong `3/1,10000/86400`, Salesloft `600/60` in cost points, Clari Copilot
+   * `10/1,100000/604800`). For a raised quota, or a small one against the simulators.
+   */
+  GONG_QUOTA: quotaWindows.optional(),
+  SALESLOFT_QUOTA: quotaWindows.optional(),
+  CLARI_QUOTA: quotaWindows.optional(),
 });
 
 export type Env = z.infer<typeof env>;
@@ -268,6 +294,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
         tokenUrl: e.GONG_TOKEN_URL,
         pkce: e.GONG_OAUTH_PKCE ?? false,
         allowedHosts: allowList(GONG_HOSTS, e.GONG_ALLOWED_HOSTS, [e.GONG_AUTHORIZE_URL, e.GONG_TOKEN_URL]),
+        quota: e.GONG_QUOTA ?? null,
       },
       salesloft: {
         clientId: e.SALESLOFT_CLIENT_ID ?? null,
@@ -279,10 +306,12 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
           e.SALESLOFT_ACCOUNTS_URL,
           e.SALESLOFT_API_URL,
         ]),
+        quota: e.SALESLOFT_QUOTA ?? null,
       },
       clari: {
         apiUrl: e.CLARI_API_URL,
         allowedHosts: allowList(CLARI_HOSTS, e.CLARI_ALLOWED_HOSTS, [e.CLARI_API_URL]),
+        quota: e.CLARI_QUOTA ?? null,
       },
     },
   };

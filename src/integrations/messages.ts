@@ -16,6 +16,8 @@ const SYNC_FAILURES: Record<ProviderErrorCode | "INTERNAL_ERROR", string> = {
   ACCESS_DENIED:
     "The provider account that connected may not read this data. Reconnect with an account that may authorize apps (a provider admin).",
   RATE_LIMITED: "The provider's rate limit was reached again and again. Retry later; callsync waits for the limit.",
+  QUOTA_EXHAUSTED:
+    "The provider account's request quota (per day or per week) stayed spent. Retry after it refills; the next scheduled sync also resumes.",
   PROVIDER_UNAVAILABLE: "The provider had errors or could not be reached. Retry in a few minutes.",
   PROVIDER_TIMEOUT: "The provider did not answer in time. Retry in a few minutes.",
   CURSOR_EXPIRED: "The provider's listing expired before it was read to the end. Retry: it starts that page again.",

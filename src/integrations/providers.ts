@@ -42,6 +42,29 @@ export interface ClientContext {
   maxInlineWaitMs?: number;
 }
 
+/** The quota key of an integration: its connected provider account (all integrations of one tenant share it). */
+export function paceKeyOf(integration: { id: string; provider: Provider; connectedAccountId: string | null }): string {
+  return `${integration.provider}:${integration.connectedAccountId ?? integration.id}`;
+}
+
+/** Average provider requests (quota points) an import spends, for estimates (src/sync/eta.ts). */
+export interface RequestCost {
+  requestsPerCall: number;
+  /** Per matched user: its last, partial page (and Gong's transcript request for it). */
+  requestsPerUser: number;
+}
+
+/**
+ * Gong: 2 requests per page of 100 calls (extensive + transcript). Salesloft: a list request per
+ * 100, then `/extensive` and at least one page of sentences per conversation. Clari Copilot: a
+ * list request per 25, then `/call-details` per call.
+ */
+export const REQUEST_COST: Record<Provider, RequestCost> = {
+  GONG: { requestsPerCall: 2 / 100, requestsPerUser: 2 },
+  SALESLOFT: { requestsPerCall: 2 + 1 / 100, requestsPerUser: 1 },
+  CLARI_COPILOT: { requestsPerCall: 1 + 1 / 25, requestsPerUser: 1 },
+};
+
 interface AdapterBase {
   provider: Provider;
   pacer: Pacer;
@@ -76,9 +99,9 @@ export function createProviderRegistry(
   const pacerOptions = { redis: options.redis ?? null, maxWaitMs: options.maxPacerWaitMs ?? 60_000 };
   const gong = providers.gong;
   const salesloft = providers.salesloft;
-  const gongPacer = createGongPacer(pacerOptions);
-  const salesloftPacer = createSalesloftPacer(pacerOptions);
-  const clariPacer = createClariPacer(pacerOptions);
+  const gongPacer = createGongPacer({ ...pacerOptions, quota: gong.quota ?? undefined });
+  const salesloftPacer = createSalesloftPacer(pacerOptions, salesloft.quota ?? undefined);
+  const clariPacer = createClariPacer(pacerOptions, providers.clari.quota ?? undefined);
   return {
     GONG: {
       provider: "GONG",

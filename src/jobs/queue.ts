@@ -147,8 +147,9 @@ async function createJobsLocked(options: JobsOptions): Promise<Jobs> {
   let recovery: NodeJS.Timeout | null = null;
 
   const queue: JobQueue = {
-    async runUsers(runId) {
-      await agenda.now(JOB.runUsers, { runId });
+    async runUsers(runId, at) {
+      if (at && at.getTime() > Date.now()) await agenda.schedule(at, JOB.runUsers, { runId });
+      else await agenda.now(JOB.runUsers, { runId });
     },
     async importUser(statusId, at) {
       if (at && at.getTime() > Date.now()) await agenda.schedule(at, JOB.importUser, { statusId });

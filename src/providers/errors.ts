@@ -25,6 +25,8 @@ export const PROVIDER_ERROR_CODES = {
   MISSING_SCOPE: "RECONNECT_NEEDED",
   ACCESS_DENIED: "RECONNECT_NEEDED",
   RATE_LIMITED: "RATE_LIMITED",
+  /** The provider account's day or week budget is spent (callsync's shared count, or a long Retry-After). */
+  QUOTA_EXHAUSTED: "RATE_LIMITED",
   PROVIDER_UNAVAILABLE: "TRANSIENT",
   PROVIDER_TIMEOUT: "TRANSIENT",
   CURSOR_EXPIRED: "TRANSIENT",
@@ -115,6 +117,8 @@ export const PROVIDER_ERROR_MESSAGES: Record<ProviderErrorCode, string> = {
   MISSING_SCOPE: "The connection lacks a permission callsync needs. Reconnect and approve every requested scope.",
   ACCESS_DENIED: "The connected provider account may not read this data. Reconnect with an admin account.",
   RATE_LIMITED: "The provider's rate limit was reached; callsync retries automatically.",
+  QUOTA_EXHAUSTED:
+    "The provider account's request quota for this period is spent; callsync resumes automatically when it refills.",
   PROVIDER_UNAVAILABLE: "The provider was unavailable. Retry in a few minutes.",
   PROVIDER_TIMEOUT: "The provider did not answer in time. Retry in a few minutes.",
   CURSOR_EXPIRED: "The provider's listing expired mid-import. Retry to start the listing again.",

@@ -85,6 +85,9 @@ export class ProviderHttp {
         try {
           return await this.once(req);
         } catch (e) {
+          // The shared pacer's wait is longer than this request may wait: no attempt was sent, and
+          // asking again now would wait the same.
+          if (e instanceof PacerWaitTooLong) throw new AbortError(e);
           if (!(e instanceof ProviderError)) throw e;
           if (e.kind === "RECONNECT_NEEDED" && e.code === "AUTH_FAILED" && !refreshed && this.canRefresh()) {
             refreshed = true;
@@ -124,7 +127,11 @@ export class ProviderHttp {
     ).catch((e: unknown) => {
       // p-retry wraps AbortError's cause back; normalise what leaves this module.
       if (e instanceof PacerWaitTooLong)
-        throw new ProviderError("RATE_LIMITED", "Provider quota exhausted", { retryAt: e.untilMs });
+        throw e.reason === "QUOTA"
+          ? new ProviderError("QUOTA_EXHAUSTED", "Provider quota exhausted", { retryAt: e.untilMs })
+          : new ProviderError("RATE_LIMITED", "Provider rate limit: next send slot too far away", {
+              retryAt: e.untilMs,
+            });
       throw e;
     });
   }

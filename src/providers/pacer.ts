@@ -30,6 +30,11 @@ export interface QuotaWindow {
   points: number;
   /** seconds */
   duration: number;
+  /**
+   * A budget (counted, reset at the window's end, a spent one reschedules the job) rather than a
+   * rate (paced as evenly spaced slots). Default: windows longer than a minute are budgets.
+   */
+  budget?: boolean;
 }
 
 export interface PacerOptions {
@@ -38,6 +43,8 @@ export interface PacerOptions {
   prefix?: string;
   /** Longest single wait the pacer does inline before giving up with `PacerWaitTooLong`. */
   maxWaitMs?: number;
+  /** Longest wait for a spent budget window done inline (default 1 s); longer ones throw `PacerWaitTooLong`. */
+  maxBudgetWaitMs?: number;
   /** Slack on the rate windows' spacing (default 1.1 = 10 % slower than the quota). */
   headroom?: number;
   /** Called before each wait, so progress can say "waiting for the provider's rate limit until T". */
@@ -49,6 +56,9 @@ export interface QuotaState {
   remaining: number;
   /** ms until that window resets. */
   resetsInMs: number;
+  /** Size of that window: its points and its length in ms. */
+  windowPoints: number;
+  windowMs: number;
   /** Points per second the quota allows in the long run. */
   sustainedRate: number;
   blockedUntil: number | null;
@@ -56,13 +66,21 @@ export interface QuotaState {
 
 export class PacerWaitTooLong extends Error {
   override readonly name = "PacerWaitTooLong";
-  constructor(readonly untilMs: number) {
-    super(`quota exhausted until ${new Date(untilMs).toISOString()}`);
+  /**
+   * `QUOTA`: a budget window (a day's or a week's requests) is spent; `RATE`: the send slot or a
+   * 429's block is further away than the longest inline wait.
+   */
+  constructor(
+    readonly untilMs: number,
+    readonly reason: "QUOTA" | "RATE" = "RATE",
+  ) {
+    super(`${reason === "QUOTA" ? "quota exhausted" : "rate limited"} until ${new Date(untilMs).toISOString()}`);
   }
 }
 
 /** Windows up to this long are paced as a steady rate; longer ones are budgets. */
 const RATE_WINDOW_MAX_S = 60;
+export const isBudgetWindow = (w: QuotaWindow) => w.budget ?? w.duration > RATE_WINDOW_MAX_S;
 
 /**
  * Takes the send slot if it is free: KEYS = [slot, block]; ARGV = [now ms, interval ms].
@@ -150,7 +168,7 @@ class Slots {
 
 /** Spacing of one rate window's slots: its duration over its points, slowed by the headroom. */
 export function slotIntervalMs(quota: QuotaWindow[], headroom = 1.1): number {
-  const rates = quota.filter((w) => w.duration <= RATE_WINDOW_MAX_S);
+  const rates = quota.filter((w) => !isBudgetWindow(w));
   return Math.max(0, ...rates.map((w) => ((w.duration * 1000) / w.points) * headroom));
 }
 
@@ -183,7 +201,7 @@ export class Pacer {
     };
     this.budgets = quota
       .map((w, i) => ({ w, i }))
-      .filter(({ w }) => w.duration > RATE_WINDOW_MAX_S)
+      .filter(({ w }) => isBudgetWindow(w))
       .map(({ w, i }) => make(w.points, w.duration, `${prefix}:${i}`));
     this.slots = new Slots(prefix, options.redis ?? null);
     this.intervalMs = slotIntervalMs(quota, options.headroom);
@@ -199,7 +217,14 @@ export class Pacer {
           break;
         } catch (e) {
           if (!(e instanceof RateLimiterRes)) throw e;
-          await this.wait(key, Date.now() + e.msBeforeNext, maxWait);
+          // A spent budget is not slept through: the job is rescheduled for the refill and gives
+          // its worker back (only the last moments of a window are waited for in place).
+          await this.wait(
+            key,
+            Date.now() + e.msBeforeNext,
+            Math.min(maxWait, this.options.maxBudgetWaitMs ?? 1_000),
+            "QUOTA",
+          );
         }
       }
     }
@@ -223,21 +248,24 @@ export class Pacer {
   }
 
   async state(key: string): Promise<QuotaState> {
-    const longest = this.quota.reduce((a, b) => (b.duration > a.duration ? b : a));
-    const budget = this.quota.filter((w) => w.duration > RATE_WINDOW_MAX_S).indexOf(longest);
+    const budgets = this.quota.filter(isBudgetWindow);
+    const longest = (budgets.length > 0 ? budgets : this.quota).reduce((a, b) => (b.duration > a.duration ? b : a));
+    const budget = budgets.indexOf(longest);
     const res = budget >= 0 ? await this.budgets[budget]?.get(key) : null;
     const sustainedRate = Math.min(...this.quota.map((w) => w.points / w.duration));
     return {
       remaining: res ? Math.max(0, longest.points - res.consumedPoints) : longest.points,
       resetsInMs: res ? res.msBeforeNext : 0,
+      windowPoints: longest.points,
+      windowMs: longest.duration * 1000,
       sustainedRate,
       blockedUntil: await this.blockedUntil(key),
     };
   }
 
-  private async wait(key: string, untilMs: number, maxWait: number): Promise<void> {
+  private async wait(key: string, untilMs: number, maxWait: number, reason: "QUOTA" | "RATE" = "RATE"): Promise<void> {
     const ms = untilMs - Date.now();
-    if (ms > maxWait) throw new PacerWaitTooLong(untilMs);
+    if (ms > maxWait) throw new PacerWaitTooLong(untilMs, reason);
     if (ms <= 0) return;
     this.options.onWait?.(key, untilMs);
     await sleep(ms);

@@ -21,12 +21,18 @@ import type { IntegrationEventType, PubSub } from "../events/pubsub.js";
 import type { SyncKind } from "../generated/prisma/enums.js";
 import { createCredentialSession } from "../integrations/credentials.js";
 import type { CredentialCipher } from "../integrations/crypto.js";
-import type { ProviderRegistry } from "../integrations/providers.js";
+import { type ProviderRegistry, paceKeyOf } from "../integrations/providers.js";
 import { nextScheduledRun, type SyncSchedule } from "../jobs/schedule.js";
 import type { Logger } from "../logger.js";
 import { retentionCutoff } from "../privacy/policy.js";
 import { applyRetentionEverywhere } from "../privacy/settings.js";
-import { isProviderError, ProviderError, publicMessage, redactDetail } from "../providers/errors.js";
+import {
+  isProviderError,
+  PROVIDER_ERROR_MESSAGES,
+  ProviderError,
+  publicMessage,
+  redactDetail,
+} from "../providers/errors.js";
 import type { CallProviderClient, ProviderUser, SkippedRecord } from "../providers/types.js";
 import { type Lease, LeaseLost, UNLEASED, UserLease } from "./lease.js";
 import { recordSkipped } from "./skipped.js";
@@ -34,7 +40,8 @@ import { type StoreTarget, storeCalls } from "./store.js";
 
 /** What the engine asks of the job system (src/jobs). */
 export interface JobQueue {
-  runUsers(runId: string): Promise<void>;
+  /** Lists the run's users, now or at `at` (a spent provider quota refills then). */
+  runUsers(runId: string, at?: Date): Promise<void>;
   importUser(statusId: string, at?: Date): Promise<void>;
   followUpTranscripts(integrationId: string): Promise<void>;
   /** Starts the recurring sync on the integration's grid (src/jobs/schedule.ts); returns its first run. */
@@ -98,6 +105,19 @@ interface Checkpoint {
   windowFrom: number;
   windowTo: number;
   cursor: string | null;
+}
+
+/**
+ * What an open user waits for: RATE_LIMIT (a per-second or per-minute limit, or a short
+ * Retry-After) or PROVIDER_QUOTA (the account's budget for the day or week is spent — callsync's
+ * own shared count said so, or the provider asked to wait longer than a rate window lasts).
+ */
+export type WaitCode = "RATE_LIMIT" | "PROVIDER_QUOTA";
+/** A provider's Retry-After longer than this is a spent quota, not a burst limit. */
+export const QUOTA_WAIT_MIN_MS = 5 * 60_000;
+
+export function waitCode(err: ProviderError, untilMs: number, now = Date.now()): WaitCode {
+  return err.code === "QUOTA_EXHAUSTED" || untilMs - now > QUOTA_WAIT_MIN_MS ? "PROVIDER_QUOTA" : "RATE_LIMIT";
 }
 
 const TERMINAL = ["COMPLETED", "FAILED", "SKIPPED"] as const;
@@ -198,6 +218,12 @@ export class SyncEngine {
         ({ users, skipped: unreadable } = await client.listUsers());
       } catch (e) {
         lease.assertHeld();
+        // A spent quota or a long rate limit: list the users when the provider lets us, on any worker.
+        if (isProviderError(e) && e.kind === "RATE_LIMITED" && e.details.retryAt) {
+          this.deps.log.info({ runId, code: e.code, until: new Date(e.details.retryAt) }, "user listing waits");
+          await this.deps.queue.runUsers(runId, new Date(e.details.retryAt));
+          return;
+        }
         await this.failRun(runId, e);
         return;
       }
@@ -354,7 +380,10 @@ export class SyncEngine {
 
     const client = await this.client(integration.id, async (reason, until) => {
       if (reason !== "RATE_LIMIT" || !lease.held) return;
-      await this.prisma.syncUserStatus.updateMany({ where: mine, data: { waitingUntil: new Date(until) } });
+      await this.prisma.syncUserStatus.updateMany({
+        where: mine,
+        data: { waitingUntil: new Date(until), errorCode: "RATE_LIMITED" },
+      });
       await this.publishProgress(integration.id, run.id, statusId);
     });
     const target = await this.storeTarget(integration);
@@ -468,11 +497,18 @@ export class SyncEngine {
     }
     // A rate limit is a wait, not a failure: the job comes back when the provider said, without
     // spending an attempt, until the import has been rate-limited for longer than is reasonable.
+    // A spent day/week budget is waited for however long it takes (the budget refills); a burst
+    // limit that keeps answering 429 for longer than is reasonable fails the user instead.
     if (err?.kind === "RATE_LIMITED") {
       const startedAt = status.startedAt?.getTime() ?? Date.now();
-      if (Date.now() - startedAt < this.settings.rateLimitGiveUpMs) {
-        const at = new Date(Math.max(Date.now(), err.details.retryAt ?? Date.now() + this.settings.retryDelayMs));
-        await this.release(lease, at, { waitingUntil: at, errorCode: err.code, errorMessage: publicMessage(err) });
+      const at = new Date(Math.max(Date.now(), err.details.retryAt ?? Date.now() + this.settings.retryDelayMs));
+      const code = waitCode(err, at.getTime()) === "PROVIDER_QUOTA" ? "QUOTA_EXHAUSTED" : err.code;
+      if (code === "QUOTA_EXHAUSTED" || Date.now() - startedAt < this.settings.rateLimitGiveUpMs) {
+        await this.release(lease, at, {
+          waitingUntil: at,
+          errorCode: code,
+          errorMessage: PROVIDER_ERROR_MESSAGES[code],
+        });
         await this.deps.queue.importUser(statusId, at);
         await this.publishProgress(status.run.integrationId, status.runId, statusId);
         return;
@@ -867,7 +903,7 @@ export class SyncEngine {
     const { prisma, cipher, providers } = this.deps;
     const integration = await prisma.integration.findUniqueOrThrow({
       where: { id: integrationId },
-      select: { provider: true, connectedAccountId: true, privateCalls: true },
+      select: { id: true, provider: true, connectedAccountId: true, privateCalls: true },
     });
     const adapter = providers[integration.provider];
     const session = createCredentialSession({
@@ -879,7 +915,7 @@ export class SyncEngine {
     });
     return adapter.client({
       session,
-      paceKey: `${integration.provider}:${integration.connectedAccountId ?? integrationId}`,
+      paceKey: paceKeyOf(integration),
       includePrivate: integration.privateCalls !== "SKIP",
       // A wait longer than the lease frees the worker: the job is rescheduled for then instead.
       maxInlineWaitMs: Math.min(30_000, this.settings.leaseMs),

@@ -8,8 +8,10 @@ import {
   wizardStepOf,
 } from "../../integrations/lifecycle.js";
 import { humanMessage, runProblem } from "../../integrations/messages.js";
+import { paceKeyOf, REQUEST_COST } from "../../integrations/providers.js";
 import { setPrivateCalls } from "../../privacy/settings.js";
 import { visibleCallWhere } from "../../privacy/visibility.js";
+import { estimateSecondsLeft } from "../../sync/eta.js";
 import { builder } from "../builder.js";
 import { type Context, viewerWorkspace } from "../context.js";
 import { cursorOfSameParent } from "../cursors.js";
@@ -103,6 +105,37 @@ const Warning = builder.simpleObject("IntegrationWarning", {
 const ConnectedAccount = builder.simpleObject("ConnectedAccount", {
   fields: (t) => ({ id: t.string(), name: t.string({ nullable: true }) }),
 });
+
+const SyncWaitCodeEnum = builder.enumType("SyncWaitCode", {
+  values: {
+    RATE_LIMIT: { description: "The provider's per-second or per-minute rate limit (a short wait)." },
+    PROVIDER_QUOTA: {
+      description:
+        "The provider account's request quota for the day or week is spent (shared by every job of the account); the import resumes when it refills.",
+    },
+  } as const,
+});
+const SyncWait = builder.simpleObject("SyncWait", {
+  description: "What an import waits for, and until when.",
+  fields: (t) => ({
+    code: t.field({ type: SyncWaitCodeEnum }),
+    until: t.field({ type: "DateTime" }),
+    message: t.string({ description: 'For example "Waiting for provider quota until 2026-12-03T00:00:00.000Z".' }),
+  }),
+});
+
+/** The wait of an open user, from what the engine stored: `waitingUntil` and the code of the wait. */
+function syncWaitOf(s: { state: string; waitingUntil: Date | null; errorCode: string | null }) {
+  if ((s.state !== "IN_PROGRESS" && s.state !== "PENDING") || !s.waitingUntil) return null;
+  if (s.waitingUntil.getTime() <= Date.now()) return null;
+  const code = s.errorCode === "QUOTA_EXHAUSTED" ? ("PROVIDER_QUOTA" as const) : ("RATE_LIMIT" as const);
+  const until = s.waitingUntil;
+  const message =
+    code === "PROVIDER_QUOTA"
+      ? `Waiting for provider quota until ${until.toISOString()}`
+      : `Waiting for the provider's rate limit until ${until.toISOString()}`;
+  return { code, until, message };
+}
 
 const retryAdvice: Record<string, string> = {
   // The error's own message already says "retry later": the advice says how, without repeating it.
@@ -230,6 +263,14 @@ export const SyncUserProgressType = builder.prismaNode("SyncUserStatus", {
       select: { errorCode: true, state: true },
       resolve: (s) => (s.state === "FAILED" && s.errorCode ? (retryAdvice[s.errorCode] ?? null) : null),
     }),
+    waiting: t.field({
+      type: SyncWait,
+      nullable: true,
+      description:
+        "Set while the import waits for the provider: its rate limit, or its quota for the day or week (the job is rescheduled for then and frees its worker).",
+      select: { waitingUntil: true, state: true, errorCode: true },
+      resolve: (s) => syncWaitOf(s),
+    }),
     waitingForRateLimitUntil: t.field({
       type: "DateTime",
       nullable: true,
@@ -240,7 +281,7 @@ export const SyncUserProgressType = builder.prismaNode("SyncUserStatus", {
     estimatedSecondsLeft: t.int({
       nullable: true,
       description:
-        "Estimate from the observed import rate, plus any rate-limit wait; null until the provider tells the total.",
+        "Estimate from the observed import rate, plus any wait, plus the refills of the provider account's day/week quota that the calls left need (read from the shared quota count); null until the provider tells the total.",
       select: {
         state: true,
         startedAt: true,
@@ -249,16 +290,26 @@ export const SyncUserProgressType = builder.prismaNode("SyncUserStatus", {
         callsUnchanged: true,
         callsTotal: true,
         waitingUntil: true,
+        run: { select: { integration: { select: { id: true, provider: true, connectedAccountId: true } } } },
       },
-      resolve: (s) => {
+      resolve: async (s, _args, ctx) => {
         if (s.state !== "IN_PROGRESS" || s.callsTotal === null || !s.startedAt) return null;
         const done = s.callsImported + s.callsUpdated + s.callsUnchanged;
         const left = Math.max(0, s.callsTotal - done);
-        const wait = s.waitingUntil ? Math.max(0, s.waitingUntil.getTime() - Date.now()) / 1000 : 0;
-        if (left === 0) return Math.ceil(wait);
-        const elapsed = (Date.now() - s.startedAt.getTime()) / 1000;
+        const waitMs = s.waitingUntil ? Math.max(0, s.waitingUntil.getTime() - Date.now()) : 0;
+        if (left === 0) return Math.ceil(waitMs / 1000);
+        // Time spent waiting for a spent quota is not the import's pace.
+        const elapsed = (Date.now() - s.startedAt.getTime() - waitMs) / 1000;
         if (done === 0 || elapsed <= 0) return null;
-        return Math.ceil((left * elapsed) / done + wait);
+        const integration = s.run.integration;
+        const budget = await ctx.providers[integration.provider].pacer.state(paceKeyOf(integration)).catch(() => null);
+        return estimateSecondsLeft({
+          callsLeft: left,
+          secondsPerCall: elapsed / done,
+          requestsPerCall: REQUEST_COST[integration.provider].requestsPerCall,
+          budget,
+          waitMs,
+        });
       },
     }),
     attempts: t.exposeInt("attempts"),
@@ -322,6 +373,25 @@ export const SyncRunType = builder.prismaNode("SyncRun", {
       description: "The run's failure as a stable code and the human message.",
       select: { error: true },
       resolve: (run) => runProblem(run.error),
+    }),
+    waiting: t.field({
+      type: SyncWait,
+      nullable: true,
+      description:
+        "While every open user of the run waits (a spent provider quota, a long rate limit): what for and until when the first resumes.",
+      select: {
+        status: true,
+        users: {
+          where: { state: { in: ["PENDING", "IN_PROGRESS"] } },
+          select: { state: true, waitingUntil: true, errorCode: true },
+        },
+      },
+      resolve: (run) => {
+        if (run.status !== "RUNNING" || run.users.length === 0) return null;
+        const waits = run.users.map(syncWaitOf);
+        if (waits.some((w) => w === null)) return null;
+        return waits.reduce((a, b) => (b!.until < a!.until ? b : a));
+      },
     }),
     users: t.relation("users", { query: { orderBy: [{ state: "asc" }, { id: "asc" }] } }),
     callsNotImported: t.relation("skipped", {

@@ -490,8 +490,8 @@ export function createClariClient(options: ClariClientOptions): ClariClient {
   return new ClariCopilotClient(options);
 }
 
-export function createClariPacer(options: PacerOptions = {}): Pacer {
-  return new Pacer("clari", CLARI_QUOTA, options);
+export function createClariPacer(options: PacerOptions = {}, quota: QuotaWindow[] = CLARI_QUOTA): Pacer {
+  return new Pacer("clari", quota, options);
 }
 
 /**
