@@ -11,7 +11,8 @@
  * fan-out of one integration's syncProgress to 1, 100 and 500 graphql-ws subscribers.
  *
  * Sizing (env): BENCH_ROUNDS (3), BENCH_SECONDS per run (3), BENCH_CONNECTIONS ("1,8,32"),
- * BENCH_SUBSCRIBERS ("1,100,500"), BENCH_EVENTS per fan-out level (20).
+ * BENCH_SUBSCRIBERS ("1,100,500", "" skips the fan-out), BENCH_EVENTS per fan-out level (20),
+ * BENCH_QUERIES ("deal page,deal list"). With BENCH_PROFILE=<dir> serve writes a CPU profile there.
  */
 import { randomBytes } from "node:crypto";
 import { cpus, loadavg } from "node:os";
@@ -31,7 +32,8 @@ const env = (name: string, fallback: string) => process.env[name] ?? fallback;
 const ROUNDS = Number(env("BENCH_ROUNDS", "3"));
 const SECONDS = Number(env("BENCH_SECONDS", "3"));
 const CONNECTIONS = env("BENCH_CONNECTIONS", "1,8,32").split(",").map(Number);
-const SUBSCRIBERS = env("BENCH_SUBSCRIBERS", "1,100,500").split(",").map(Number);
+const SUBSCRIBERS = env("BENCH_SUBSCRIBERS", "1,100,500").split(",").filter(Boolean).map(Number);
+const QUERIES = env("BENCH_QUERIES", "deal page,deal list").split(",");
 const EVENTS = Number(env("BENCH_EVENTS", "20"));
 const REDIS_URL = env("BENCH_REDIS_URL", "redis://127.0.0.1:6379");
 /** The seeded template is reused while these (and the migrations) are unchanged. */
@@ -273,7 +275,7 @@ export async function benchHot(): Promise<void> {
     const queries = [
       { name: "deal page", body: JSON.stringify({ query: DEAL_PAGE, variables: { id: data.dealId } }) },
       { name: "deal list", body: JSON.stringify({ query: DEAL_LIST, variables: {} }) },
-    ];
+    ].filter((q) => QUERIES.includes(q.name));
     const expected = new Map<string, string>();
     for (const q of queries) {
       const [floor, callsync] = await Promise.all(systems.map((s) => post(s.server.url, token, q.body)));
@@ -316,7 +318,7 @@ export async function benchHot(): Promise<void> {
       `\nRSS after the load run: callsync serve ${fmt(processRssMb(serveServer.pid)!, 0)} MB, floor ${fmt(processRssMb(floorServer.pid)!, 0)} MB`,
     );
 
-    await fanOut(systems[1]!, seedDb.pool, token, data);
+    if (SUBSCRIBERS.length > 0) await fanOut(systems[1]!, seedDb.pool, token, data);
   } finally {
     for (const s of servers) await s.stop();
     for (const m of meters) await m.close();

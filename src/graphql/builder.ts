@@ -10,6 +10,8 @@ import type { Context } from "./context.js";
 import { appError } from "./errors.js";
 import { decodeNodeGlobalId } from "./ids.js";
 import { bounded, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from "./limits.js";
+// Installs the fast path for exposed columns before the schema is built.
+import "./prisma-fast-path.js";
 
 export const builder = new SchemaBuilder<{
   Context: Context;
