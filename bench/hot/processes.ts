@@ -1,5 +1,6 @@
 /** Child processes of the hot-path bench: the two servers, the load generator, the subscribers. */
 import { type ChildProcess, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { createInterface, type Interface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import type { LoadResult, LoadSpec } from "./load.js";
@@ -62,18 +63,36 @@ function stopper(child: ChildProcess): () => Promise<void> {
 }
 
 /**
- * `npm run serve`, as production runs it (logs go to /dev/null, like a log shipper's pipe).
- * BENCH_PROFILE=<dir> writes a V8 CPU profile of serve there when it stops.
+ * The Node flags `npm run serve` starts with (package.json: `node <flags> --import tsx …`), so the
+ * bench runs serve with the heap settings production runs it with. BENCH_SERVE_FLAGS replaces them
+ * (space-separated, "" for none) to measure others.
+ */
+export function serveNodeFlags(): string[] {
+  const override = process.env.BENCH_SERVE_FLAGS;
+  if (override !== undefined) return override.split(/\s+/).filter(Boolean);
+  const pkg = JSON.parse(readFileSync(new URL("package.json", `file://${ROOT}/`), "utf8")) as {
+    scripts: Record<string, string>;
+  };
+  const words = pkg.scripts.serve!.trim().split(/\s+/);
+  if (words[0] !== "node") return [];
+  const flags: string[] = [];
+  for (const word of words.slice(1)) {
+    if (word === "--import") break;
+    flags.push(word);
+  }
+  return flags;
+}
+
+/**
+ * `npm run serve`, as production runs it (its Node flags; logs go to /dev/null, like a log
+ * shipper's pipe). BENCH_PROFILE=<dir> writes a V8 CPU profile of serve there when it stops.
  */
 export async function startServe(env: Record<string, string>, port: number): Promise<ServerProcess> {
   const profile = process.env.BENCH_PROFILE;
-  const child = node(
-    "src/main.ts",
-    ["serve"],
-    { ...env, PORT: String(port), HOST: "127.0.0.1" },
-    "ignore",
-    profile ? ["--cpu-prof", "--cpu-prof-dir", profile] : [],
-  );
+  const child = node("src/main.ts", ["serve"], { ...env, PORT: String(port), HOST: "127.0.0.1" }, "ignore", [
+    ...serveNodeFlags(),
+    ...(profile ? ["--cpu-prof", "--cpu-prof-dir", profile] : []),
+  ]);
   const tail = stderrTail(child);
   const url = `http://127.0.0.1:${port}/graphql`;
   await waitForHttp(`http://127.0.0.1:${port}/health`, child, tail);
