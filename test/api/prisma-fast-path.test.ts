@@ -1,5 +1,6 @@
 import SchemaBuilder from "@pothos/core";
 import PrismaPlugin from "@pothos/plugin-prisma";
+import ScopeAuthPlugin from "@pothos/plugin-scope-auth";
 import { graphql } from "graphql";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type PrismaTypes from "../../src/generated/pothos-types.js";
@@ -19,7 +20,9 @@ const statements: string[] = [];
 
 function schemaFor(client: PrismaClient) {
   const builder = new SchemaBuilder<{ PrismaTypes: PrismaTypes; Context: object }>({
-    plugins: [PrismaPlugin],
+    // As in src/graphql/builder.ts: scope-auth wraps the fields outside the Prisma plugin.
+    plugins: [ScopeAuthPlugin, PrismaPlugin],
+    scopeAuth: { authScopes: () => ({}) },
     prisma: { client, dmmf: getDatamodel(), onUnusedQuery: null },
   });
   const Workspace = builder.prismaObject("Workspace", {
