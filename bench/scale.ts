@@ -248,9 +248,24 @@ async function benchScale(n: number, settings: Settings) {
     const t0 = Date.now();
     await Promise.all(integrations.map((i) => runtime.services.wizard.startSync(i.id, i.adminId)));
     await sample();
-    // The last wave's slots: each integration's first scheduled run (as startSync set it) plus
-    // waves − 1 intervals (the grid; a policy that drifts is late by its own lag on top).
-    const lastDue = Math.max(...[...dues.values()].map((list) => list[0]! + (waves - 1) * intervalMs));
+    // The waves are measured once every backfill is done: wave 1 is each integration's first
+    // slot after the last backfill finished, so no wave competes with backfill imports (slots
+    // that came earlier are reported apart, as "during backfill").
+    const backfillDeadline = Date.now() + Math.max(20, waves * 3) * intervalMs;
+    for (;;) {
+      const open = await prisma.syncRun.count({ where: { kind: "BACKFILL", status: "RUNNING" } });
+      if (open === 0 || Date.now() > backfillDeadline) break;
+      await sample();
+      await sleep(1_000);
+    }
+    await sample();
+    const backfillDone = Date.now();
+    // Wave 1's slot of an integration: its next sync as it stood when the backfills were done
+    // (the grid: phase + k × interval); wave k's is k − 1 intervals later.
+    const waveOneDue = new Map(
+      [...dues].map(([id, list]) => [id, list.find((d) => d >= backfillDone) ?? list.at(-1)!]),
+    );
+    const lastDue = Math.max(...[...waveOneDue.values()].map((d) => d + (waves - 1) * intervalMs));
     while (Date.now() < lastDue + 30_000) {
       await sample();
       await sleep(1_000);
@@ -270,6 +285,7 @@ async function benchScale(n: number, settings: Settings) {
     const runs = allRuns.filter((r) => r.kind === "SCHEDULED");
     type WaveRun = { lag: number; duration: number | null; start: number; end: number; worker: string | null };
     const byWave: WaveRun[][] = Array.from({ length: waves }, () => []);
+    const duringBackfill: WaveRun[] = [];
     let duplicates = 0;
     let failed = 0;
     const seen = new Set<string>();
@@ -277,25 +293,33 @@ async function benchScale(n: number, settings: Settings) {
       const list = dues.get(run.integrationId) ?? [];
       const start = run.startedAt.getTime();
       // The due time this run answered: the last nextSyncAt at or before its start.
-      let k = -1;
-      for (let i = 0; i < list.length; i++) if (list[i]! <= start + 1_000) k = i;
-      if (k < 0 || k >= waves) continue;
-      const key = `${run.integrationId}:${k}`;
-      if (seen.has(key)) duplicates++;
-      seen.add(key);
-      if (run.status === "FAILED") failed++;
+      let due: number | undefined;
+      for (const d of list) if (d <= start + 1_000) due = d;
+      if (due === undefined) continue;
+      const first = waveOneDue.get(run.integrationId)!;
+      const k = Math.round((due - first) / intervalMs);
       const end = run.finishedAt?.getTime() ?? start;
       const starts = ranBy.get(run.integrationId) ?? [];
       // The job started just before the run row was written.
       const by = starts.filter((s) => s.at <= start + 1_000 && s.at >= start - 30_000).at(-1)?.worker ?? null;
-      byWave[k]!.push({ lag: start - list[k]!, duration: run.finishedAt ? end - start : null, start, end, worker: by });
+      const entry = { lag: start - due, duration: run.finishedAt ? end - start : null, start, end, worker: by };
+      if (k < 0) {
+        duringBackfill.push(entry);
+        continue;
+      }
+      if (k >= waves) continue;
+      const key = `${run.integrationId}:${k}`;
+      if (seen.has(key)) duplicates++;
+      seen.add(key);
+      if (run.status === "FAILED") failed++;
+      byWave[k]!.push(entry);
     }
     // A slot that came while the integration's previous sync (its backfill) was still running is
     // skipped by design (SYNC_IN_PROGRESS; the next slot stands): counted apart from missed ones.
     const skipped = Array.from({ length: waves }, (_, k) =>
-      [...dues].filter(([id, list]) => {
-        const due = list[k];
-        if (due === undefined || seen.has(`${id}:${k}`)) return false;
+      [...waveOneDue].filter(([id, first]) => {
+        const due = first + k * intervalMs;
+        if (seen.has(`${id}:${k}`)) return false;
         return allRuns.some(
           (r) =>
             r.integrationId === id &&
@@ -324,6 +348,12 @@ async function benchScale(n: number, settings: Settings) {
       .map((r) => r.finishedAt!.getTime() - r.startedAt.getTime());
     const bfEnd = Math.max(...backfills.map((r) => r.finishedAt?.getTime() ?? Date.now()));
     const inBackfill = samples.filter((x) => x.at <= bfEnd + 1_000);
+    const cpuBetween = (before: Sample, after: Sample) => {
+      const seconds = (after.at - before.at) / 1000 || 1;
+      return after.cpuTicks.map((t, i) => (((t - before.cpuTicks[i]!) / CLOCK_TICKS / seconds) * 100).toFixed(0));
+    };
+    const peakRss = (within: Sample[]) =>
+      workers.map((_, i) => Math.round(Math.max(...within.map((x) => x.rssKb[i]!), 0) / 1024));
     console.log(
       `| backfill | ${n} / ${backfills.filter((r) => r.status === "COMPLETED").length} / — | — | ` +
         `${s(percentile(bfDurations, 50))} / ${s(percentile(bfDurations, 95))} ${
@@ -331,9 +361,19 @@ async function benchScale(n: number, settings: Settings) {
             ? `(all done ${s(bfEnd - t0)} s after connect)`
             : `(${n - bfDurations.length} still running at the end)`
         } | — | ` +
-        `${Math.max(...inBackfill.flatMap((x) => x.claimed))} | ${inBackfill.at(-1)!.rows} (${Math.max(...inBackfill.map((x) => x.rows))}) | — | ` +
-        `${first.rssKb.map((r) => Math.round(r / 1024)).join(" / ")} | ${Math.max(...inBackfill.map((x) => x.connections))} |`,
+        `${Math.max(...inBackfill.flatMap((x) => x.claimed))} | ${inBackfill.at(-1)!.rows} (${Math.max(...inBackfill.map((x) => x.rows))}) | ` +
+        `${cpuBetween(first, inBackfill.at(-1)!).join(" / ")} | ` +
+        `${peakRss(inBackfill).join(" / ")} | ${Math.max(...inBackfill.map((x) => x.connections))} |`,
     );
+    if (duringBackfill.length > 0) {
+      // Integrations whose backfill finished early had slots while others' backfills still ran.
+      const lags = duringBackfill.map((r) => r.lag);
+      const durations = duringBackfill.map((r) => r.duration).filter((d): d is number => d !== null);
+      console.log(
+        `| during backfill | — / ${duringBackfill.length} / — | ${s(percentile(lags, 50))} / ${s(percentile(lags, 95))} / ${s(Math.max(...lags))}` +
+          ` | ${s(percentile(durations, 50))} / ${s(percentile(durations, 95))} | — | — | — | — | — | — |`,
+      );
+    }
     for (let k = 0; k < waves; k++) {
       const wave = byWave[k]!;
       if (wave.length === 0) {

@@ -4,7 +4,9 @@
  * shared by every worker instead of being locked by the first one that polls, and no claimed job
  * waits in a worker's memory while its lease runs out. Two real worker runtimes (Agenda) on one
  * database, a real sync against the Gong simulator made slow by its latency switch so the burst
- * is still there while we watch the locks.
+ * is still there while we watch the locks; a burst of webhook imports (another job type, with
+ * its own per-type limit) comes at the same time, so the per-type limits together exceed what a
+ * worker runs at once and only the overall lock limit keeps its claims startable.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { JOB } from "../../src/jobs/queue.js";
@@ -111,6 +113,10 @@ describe("workers", () => {
 
     const started = await gql(a.url, ProcStartSyncDocument, { integrationId }, token);
     expect(started.errors).toBeUndefined();
+    // Webhook imports of announced calls at the same moment: 10 jobs of a third type (listing,
+    // imports, webhooks), each a slow provider request.
+    const announced = gong.dataset.calls.slice(0, 10).map((c) => String(c.metaData.id));
+    for (const id of announced) await a.runtime.jobs.webhookCalls(localId(integrationId), [id]);
     const runId = localId(started.data!.startSync.id);
     const run = await pollUntil(
       "the backfill to finish",
