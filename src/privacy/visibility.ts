@@ -9,6 +9,8 @@
  *   filter, to see why it is hidden (SPEC §7).
  * - A private call (the provider marks it so and the integration imports private calls) exists
  *   only for its internal participants, its owner, and admins.
+ * - A call deleted upstream (the provider deleted it) is left out of lists, counts, deal pages
+ *   and search unless the reader asks for it (`includeDeletedUpstream`); it stays readable by id.
  *
  * The rule is written twice, as a Prisma where fragment and as SQL for the raw search query;
  * test/api/visibility.test.ts probes every read path against both.
@@ -34,6 +36,8 @@ export const callReader = (viewer: CallReader | null | undefined): CallReader =>
 export interface VisibilityOptions {
   /** Admins only: hidden calls instead of visible ones (the troubleshooting list). */
   hidden?: boolean;
+  /** Also calls the provider deleted (Call.deletedUpstreamAt), which lists leave out by default. */
+  includeDeletedUpstream?: boolean;
 }
 
 /** The calls `reader` may see, as a Prisma where fragment; combine it with AND, never spread it. */
@@ -42,12 +46,14 @@ export function visibleCallWhere(
   options: VisibilityOptions = {},
 ): Prisma.CallWhereInput {
   const reader = callReader(viewer);
+  const upstream = options.includeDeletedUpstream ? {} : { deletedUpstreamAt: null };
   if (reader.role === "ADMIN")
-    return { workspaceId: reader.workspaceId, hiddenAt: options.hidden ? { not: null } : null };
+    return { workspaceId: reader.workspaceId, hiddenAt: options.hidden ? { not: null } : null, ...upstream };
   if (options.hidden) return { workspaceId: NOBODY.workspaceId };
   return {
     workspaceId: reader.workspaceId,
     hiddenAt: null,
+    ...upstream,
     OR: [
       { isPrivate: false },
       { ownerUserId: reader.userId },
@@ -57,10 +63,15 @@ export function visibleCallWhere(
 }
 
 /** The same rule for raw SQL over "Call" aliased `alias` (visible calls only). */
-export function visibleCallSql(viewer: CallReader | null | undefined, alias: string): Prisma.Sql {
+export function visibleCallSql(
+  viewer: CallReader | null | undefined,
+  alias: string,
+  options: Pick<VisibilityOptions, "includeDeletedUpstream"> = {},
+): Prisma.Sql {
   const reader = callReader(viewer);
   const c = Prisma.raw(`"${alias.replace(/"/g, "")}"`);
-  const base = Prisma.sql`${c}."workspaceId" = ${reader.workspaceId}::uuid AND ${c}."hiddenAt" IS NULL`;
+  const upstream = options.includeDeletedUpstream ? Prisma.empty : Prisma.sql` AND ${c}."deletedUpstreamAt" IS NULL`;
+  const base = Prisma.sql`${c}."workspaceId" = ${reader.workspaceId}::uuid AND ${c}."hiddenAt" IS NULL${upstream}`;
   if (reader.role === "ADMIN") return base;
   return Prisma.sql`${base} AND (
     ${c}."isPrivate" = false

@@ -107,6 +107,17 @@ export interface CallRecord {
   isPrivate?: true;
 }
 
+/**
+ * Calls created or changed upstream after `modifiedAfterMs` (the provider's modification time),
+ * that started before `untilMs` (the run's start, fixed across resumes).
+ */
+export interface ChangeWindow {
+  modifiedAfterMs: number;
+  /** Only calls that started (Salesloft: were created) at or after this (the backfill start). */
+  fromMs: number;
+  untilMs: number;
+}
+
 /** A time window [fromMs, toMs) of call start times. */
 export interface TimeWindow {
   fromMs: number;
@@ -166,8 +177,19 @@ export interface CallProviderClient {
    * provider permits. `cursor` null starts the window.
    */
   listCallsPage(user: ProviderUser, window: TimeWindow, cursor: string | null): Promise<CallPage>;
+  /**
+   * Where the provider lists by modification time (Salesloft `updated_at[gt]`, Clari
+   * `filterModifiedGt`): one page of `user`'s calls changed in `window`, oldest change first, so
+   * an incremental sync sees edits of any age without re-reading history. Absent for Gong.
+   */
+  listChangedCallsPage?(user: ProviderUser, window: ChangeWindow, cursor: string | null): Promise<CallPage>;
   /** Re-fetch specific calls (transcript follow-ups). Unknown ids are left out of the result. */
   fetchCalls(providerCallIds: string[]): Promise<CallRecord[]>;
+  /**
+   * Of the ids the latest `fetchCalls()` asked for, those the provider says do not exist (a 404 on
+   * the detail, or an `ids[]` lookup that does not return them): deleted upstream.
+   */
+  readonly goneCallIds?: readonly string[];
 }
 
 /** Credentials as stored (encrypted) by callsync and handed to a client. */

@@ -75,6 +75,11 @@ export interface EngineSettings {
   leaseMs: number;
   /** A user still rate-limited this long after its import started fails (retryable) instead of waiting on. */
   rateLimitGiveUpMs: number;
+  /**
+   * Listings by modification time start this much before the saved high-water mark: the mark
+   * is callsync's clock at the run's start, the filter compares the provider's.
+   */
+  modifiedOverlapMs: number;
 }
 
 export const DEFAULT_ENGINE_SETTINGS: EngineSettings = {
@@ -86,7 +91,15 @@ export const DEFAULT_ENGINE_SETTINGS: EngineSettings = {
   retryDelayMs: 5_000,
   leaseMs: 60_000,
   rateLimitGiveUpMs: 24 * 3_600_000,
+  modifiedOverlapMs: 10 * 60_000,
 };
+
+/**
+ * Providers that list by modification time (client.listChangedCallsPage): their incremental
+ * syncs read changes since the high-water mark, so they need no deep re-read. Gong has no such
+ * filter: it keeps the overlap and the daily deep re-read, which also finds its deleted calls.
+ */
+const LISTS_CHANGES: ReadonlySet<string> = new Set(["SALESLOFT", "CLARI_COPILOT"]);
 
 export interface EngineDeps {
   prisma: Db;
@@ -105,6 +118,10 @@ interface Checkpoint {
   windowFrom: number;
   windowTo: number;
   cursor: string | null;
+  /** Set when this run lists by modification time: changes after this instant (ms). */
+  modifiedAfter?: number;
+  /** With modifiedAfter: calls started (Salesloft: created) from here on. */
+  startedFrom?: number;
 }
 
 /**
@@ -149,7 +166,7 @@ export class SyncEngine {
     const windowFrom =
       kind === "BACKFILL"
         ? (integration.backfillFrom ?? now)
-        : (await this.deepRereadDue(integrationId, now))
+        : !LISTS_CHANGES.has(integration.provider) && (await this.deepRereadDue(integrationId, now))
           ? new Date(Math.max(integration.backfillFrom?.getTime() ?? 0, now.getTime() - this.settings.deepRereadMs))
           : await this.incrementalFrom(integrationId, now);
     let run: Awaited<ReturnType<Db["syncRun"]["create"]>>;
@@ -394,14 +411,39 @@ export class SyncEngine {
       name: providerUser.name,
       active: providerUser.active,
     };
+    const listsChanges = typeof client.listChangedCallsPage === "function";
+    // An incremental run of a user imported before lists what changed since its high-water mark
+    // (a user imported before marks existed: since its watermark minus the deep re-read span).
+    if (!status.checkpoint && listsChanges && run.kind !== "BACKFILL" && providerUser.syncedThrough) {
+      const mark =
+        providerUser.modifiedThrough?.getTime() ?? providerUser.syncedThrough.getTime() - this.settings.deepRereadMs;
+      checkpoint.modifiedAfter = mark - this.settings.modifiedOverlapMs;
+      checkpoint.startedFrom = Math.max(
+        integration.backfillFrom?.getTime() ?? EPOCH_FLOOR,
+        cutoff?.getTime() ?? EPOCH_FLOOR,
+      );
+    }
+    // Gong re-reads windows of start time: a stored call it no longer lists there was deleted.
+    const findsDeletedByWindow = !listsChanges;
     let cursor = checkpoint.cursor;
     for (;;) {
       lease.assertHeld();
-      const page = await client.listCallsPage(
-        user,
-        { fromMs: Math.max(checkpoint.windowFrom, EPOCH_FLOOR), toMs: checkpoint.windowTo },
-        cursor,
-      );
+      const page =
+        checkpoint.modifiedAfter !== undefined && client.listChangedCallsPage
+          ? await client.listChangedCallsPage(
+              user,
+              {
+                modifiedAfterMs: checkpoint.modifiedAfter,
+                fromMs: checkpoint.startedFrom ?? EPOCH_FLOOR,
+                untilMs: checkpoint.windowTo,
+              },
+              cursor,
+            )
+          : await client.listCallsPage(
+              user,
+              { fromMs: Math.max(checkpoint.windowFrom, EPOCH_FLOOR), toMs: checkpoint.windowTo },
+              cursor,
+            );
       const nextCursor = page.nextCursor;
       lease.assertHeld();
       // The checkpoint commits with the page's calls, and only while this runner holds the
@@ -418,6 +460,16 @@ export class SyncEngine {
           },
           [...(page.skipped ?? []), ...stored.skipped],
         );
+        if (findsDeletedByWindow) {
+          const listed = [
+            ...page.calls.map((c) => c.providerCallId),
+            ...(page.skipped ?? []).filter((r) => r.kind === "CALL").map((r) => r.providerRecordId),
+          ];
+          // Raw, so a call listed unchanged keeps its updatedAt.
+          if (listed.length > 0)
+            await tx.$executeRaw`UPDATE "Call" SET "listedAt" = now()
+              WHERE "integrationId" = ${integration.id}::uuid AND "providerCallId" = ANY(${listed})`;
+        }
         const written = await tx.syncUserStatus.updateMany({
           where: mine,
           data: {
@@ -460,12 +512,66 @@ export class SyncEngine {
       lease.lost(done.count);
       await tx.providerUser.update({
         where: { id: providerUser.id },
-        data: { syncedThrough: new Date(checkpoint.windowTo) },
+        // The run listed every change up to its start: that is the user's new high-water mark.
+        data: {
+          syncedThrough: new Date(checkpoint.windowTo),
+          ...(listsChanges ? { modifiedThrough: new Date(checkpoint.windowTo) } : {}),
+        },
       });
+      if (findsDeletedByWindow)
+        await this.markUnlisted(tx, integration.id, providerUser.providerUserId, checkpoint, run.startedAt);
     });
     lease.stop();
     await this.publishProgress(integration.id, run.id, statusId);
     await this.finishRunIfDone(run.id);
+  }
+
+  /**
+   * After a complete window listing: the user's stored calls that started in the window and no
+   * listing of this run returned are marked deleted upstream (a call listed again is restored by
+   * the store). Calls of other owners are left to their owner's listing.
+   */
+  private async markUnlisted(
+    tx: Parameters<Parameters<Db["$transaction"]>[0]>[0],
+    integrationId: string,
+    ownerProviderUserId: string,
+    window: Checkpoint,
+    runStartedAt: Date,
+  ): Promise<number> {
+    const marked = await tx.call.updateMany({
+      where: {
+        integrationId,
+        ownerProviderUserId,
+        deletedUpstreamAt: null,
+        // Stored before this run: a call a webhook brought in meanwhile may be on a page already read.
+        createdAt: { lt: runStartedAt },
+        startedAt: { gte: new Date(Math.max(window.windowFrom, EPOCH_FLOOR)), lt: new Date(window.windowTo) },
+        OR: [{ listedAt: null }, { listedAt: { lt: runStartedAt } }],
+      },
+      data: { deletedUpstreamAt: new Date() },
+    });
+    if (marked.count > 0) this.deps.log.info({ integrationId, calls: marked.count }, "calls deleted upstream");
+    return marked.count;
+  }
+
+  /**
+   * Calls the provider said do not exist when asked by id (client.goneCallIds) are marked
+   * deleted upstream. A Clari call stored as still processing is not: Clari answers 404 for
+   * calls that are not ready yet too.
+   */
+  private async markGone(integrationId: string, client: CallProviderClient): Promise<void> {
+    const gone = client.goneCallIds ?? [];
+    if (gone.length === 0) return;
+    const marked = await this.prisma.call.updateMany({
+      where: {
+        integrationId,
+        providerCallId: { in: [...gone] },
+        deletedUpstreamAt: null,
+        ...(client.provider === "CLARI_COPILOT" ? { readiness: { not: "PROCESSING" as const } } : {}),
+      },
+      data: { deletedUpstreamAt: new Date() },
+    });
+    if (marked.count > 0) this.deps.log.info({ integrationId, calls: marked.count }, "calls deleted upstream");
   }
 
   /** Gives the user up for the next job, due at `at` (null = now); the recovery deadline follows it. */
@@ -828,6 +934,7 @@ export class SyncEngine {
         const calls = await client.fetchCalls(ids);
         lease.assertHeld();
         await storeCalls(this.prisma, target, calls, async () => lease.assertHeld());
+        await this.markGone(integrationId, client);
       } catch (e) {
         if (e instanceof LeaseLost) throw e;
         lease.assertHeld();
@@ -854,6 +961,7 @@ export class SyncEngine {
       const stored = await storeCalls(this.prisma, await this.storeTarget(integration), calls, async () =>
         lease.assertHeld(),
       );
+      await this.markGone(integrationId, client);
       this.deps.log.info(
         { integrationId, announced: providerCallIds.length, created: stored.created, updated: stored.updated },
         "webhook calls imported",

@@ -89,8 +89,19 @@ async function writeCalls(tx: Tx, target: StoreTarget, incoming: CallRecord[], n
   const policy = await loadImportPolicy(tx, target.integrationId, now);
   const existing = await tx.call.findMany({
     where: { integrationId: target.integrationId, providerCallId: { in: incoming.map((r) => r.providerCallId) } },
-    select: { id: true, providerCallId: true, contentHash: true, purgedAt: true, transcriptDeadline: true },
+    select: {
+      id: true,
+      providerCallId: true,
+      contentHash: true,
+      purgedAt: true,
+      transcriptDeadline: true,
+      deletedUpstreamAt: true,
+    },
   });
+  // The provider returned them again: not deleted upstream after all (or restored there).
+  const restored = existing.filter((c) => c.deletedUpstreamAt !== null).map((c) => c.id);
+  if (restored.length > 0)
+    await tx.call.updateMany({ where: { id: { in: restored } }, data: { deletedUpstreamAt: null } });
   const byProviderId = new Map(existing.map((c) => [c.providerCallId, c]));
   const result: StoreResult = { created: 0, updated: 0, unchanged: 0, pending: 0, callIds: [], skipped: [] };
   const toWrite: { id: string; record: CallRecord; hash: string; isNew: boolean; deadline: Date | null }[] = [];

@@ -102,6 +102,10 @@ function urlPath(url: string): string | null {
 export const SALESLOFT_EVENTS = [
   "conversation_created",
   "conversation_updated",
+  // Imported like the others: the call is read again, and a conversation Salesloft no longer
+  // returns is marked deleted upstream (engine.importAnnouncedCalls), so a forged or replayed
+  // delete cannot hide a call that still exists.
+  "conversation_deleted",
   "transcription_created",
   "transcription_updated",
 ] as const;

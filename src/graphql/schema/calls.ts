@@ -176,13 +176,25 @@ export const CallType = builder.prismaNode("Call", {
       nullable: true,
       description: "Set on calls hidden from members (only admins can read them), saying why.",
     }),
+    deletedUpstreamAt: t.expose("deletedUpstreamAt", {
+      type: "DateTime",
+      nullable: true,
+      description:
+        "When callsync found the call deleted in the provider (a delete event, a 404 on its detail, or no longer listed by a re-read). Such calls are left out of lists, counts, deal pages and search unless asked for with includeDeletedUpstream; their content stays until purged.",
+    }),
   }),
 });
 
-/** By id: visible calls, and for admins hidden ones too. */
+/** By id: visible calls (deleted upstream too), and for admins hidden ones too. */
 function readableCallWhere(ctx: Context): Prisma.CallWhereInput {
-  return ctx.viewer?.role === "ADMIN" ? { workspaceId: viewerWorkspace(ctx) } : visibleCallWhere(ctx.viewer);
+  return ctx.viewer?.role === "ADMIN"
+    ? { workspaceId: viewerWorkspace(ctx) }
+    : visibleCallWhere(ctx.viewer, { includeDeletedUpstream: true });
 }
+
+/** The argument every call list takes to show calls deleted in the provider too. */
+export const includeDeletedUpstreamDescription =
+  "Also list calls deleted in the provider (Call.deletedUpstreamAt is set on them); left out by default.";
 
 const CallFilter = builder.inputType("CallFilter", {
   fields: (t) => ({
@@ -196,6 +208,7 @@ const CallFilter = builder.inputType("CallFilter", {
       required: false,
       description: "Admins: only the calls hidden from members (excluded by a rule, private), with hiddenReason.",
     }),
+    includeDeletedUpstream: t.boolean({ required: false, description: includeDeletedUpstreamDescription }),
   }),
 });
 
@@ -228,7 +241,14 @@ builder.queryFields((t) => ({
 type CallFilterInput = (typeof CallFilter)["$inferInput"];
 
 function callWhere(ctx: Context, filter: CallFilterInput | null | undefined): Prisma.CallWhereInput {
-  const where: Prisma.CallWhereInput = { AND: [visibleCallWhere(ctx.viewer, { hidden: filter?.hidden ?? false })] };
+  const where: Prisma.CallWhereInput = {
+    AND: [
+      visibleCallWhere(ctx.viewer, {
+        hidden: filter?.hidden ?? false,
+        includeDeletedUpstream: filter?.includeDeletedUpstream ?? false,
+      }),
+    ],
+  };
   if (!filter) return where;
   if (filter.dealId) {
     // An id of another type or workspace matches nothing, like an unknown id.

@@ -9,7 +9,7 @@ import { checkCursor } from "../cursors.js";
 import { localId } from "../ids.js";
 import { bounded } from "../limits.js";
 import { literalPattern, parseInput } from "../validation.js";
-import { CallType } from "./calls.js";
+import { CallType, includeDeletedUpstreamDescription } from "./calls.js";
 import { CrmProviderEnum } from "./crm.js";
 
 const CallLinkReasonEnum = builder.enumType("CallLinkReason", {
@@ -25,10 +25,15 @@ const CallLinkReasonEnum = builder.enumType("CallLinkReason", {
  */
 const newestCallsFirst = <T>() => [{ callStartedAt: "desc" }, { callId: "desc" }] as unknown as T;
 
+/** Deal.calls / Account.calls arguments beyond paging. */
+type CallListArgs = { includeDeletedUpstream?: boolean | null };
+const callListWhere = (args: object, ctx: Context) =>
+  visibleCallWhere(ctx.viewer, { includeDeletedUpstream: (args as CallListArgs).includeDeletedUpstream ?? false });
+
 const dealCalls = prismaConnectionHelpers(builder, "CallDealLink", {
   cursor: "callId_dealId",
-  query: (_args, ctx) => ({
-    where: { call: visibleCallWhere(ctx.viewer) },
+  query: (args, ctx) => ({
+    where: { call: callListWhere(args, ctx) },
     orderBy: newestCallsFirst<Prisma.CallDealLinkOrderByWithRelationInput>(),
   }),
   select: (nodeSelection) => ({ reason: true, linkedAt: true, call: nodeSelection({ select: { id: true } }) }),
@@ -41,8 +46,8 @@ type DealLinksLoaded = { callLinks: Parameters<typeof dealCalls.resolve>[0]; _co
 
 const accountCalls = prismaConnectionHelpers(builder, "CallAccountLink", {
   cursor: "callId_accountId",
-  query: (_args, ctx) => ({
-    where: { call: visibleCallWhere(ctx.viewer) },
+  query: (args, ctx) => ({
+    where: { call: callListWhere(args, ctx) },
     orderBy: newestCallsFirst<Prisma.CallAccountLinkOrderByWithRelationInput>(),
   }),
   select: (nodeSelection) => ({ reason: true, linkedAt: true, call: nodeSelection({ select: { id: true } }) }),
@@ -63,7 +68,7 @@ function linkConnectionSelect(relation: "callLinks", query: (args: object, ctx: 
     pothosPrismaSelect: (args: object, ctx: Context, nested: unknown, selectedFields: () => ReadonlySet<string>) => ({
       select: {
         ...(selectedFields().has("totalCount")
-          ? { _count: { select: { [relation]: { where: { call: visibleCallWhere(ctx.viewer) } } } } }
+          ? { _count: { select: { [relation]: { where: { call: callListWhere(args, ctx) } } } } }
           : {}),
         [relation]: query(args, ctx, nested),
       },
@@ -86,10 +91,13 @@ export const AccountType = builder.prismaNode("Account", {
     calls: t.connection(
       {
         type: CallType,
+        args: {
+          includeDeletedUpstream: t.arg.boolean({ required: false, description: includeDeletedUpstreamDescription }),
+        },
         description:
           "Calls on this account, newest first: those whose CRM context names it (including calls that name no deal) and those on its deals.",
         select: (args, ctx, nestedSelection) => ({
-          _count: { select: { callLinks: { where: { call: visibleCallWhere(ctx.viewer) } } } },
+          _count: { select: { callLinks: { where: { call: callListWhere(args, ctx) } } } },
           callLinks: accountCalls.getQuery(args, ctx, nestedSelection),
         }),
         resolve: (account, args, ctx) => ({
@@ -139,6 +147,9 @@ export const DealType = builder.prismaNode("Deal", {
     calls: t.connection(
       {
         type: CallType,
+        args: {
+          includeDeletedUpstream: t.arg.boolean({ required: false, description: includeDeletedUpstreamDescription }),
+        },
         description:
           "Calls on this deal, newest first. A call whose CRM context names several deals is on each of them.",
         extensions: linkConnectionSelect("callLinks", (args, ctx, nested) =>

@@ -31,6 +31,10 @@ builder.queryField("searchTranscripts", (t) =>
       query: t.arg.string({ required: true, description: 'Web-search syntax: words, "phrases", -exclusions, OR.' }),
       first: t.arg.int({ required: false, defaultValue: 20, ...bounded(100, "How many hits.") }),
       dealId: t.arg.id({ required: false }),
+      includeDeletedUpstream: t.arg.boolean({
+        required: false,
+        description: "Also search calls deleted in the provider; left out by default.",
+      }),
     },
     resolve: async (_root, args, ctx) => {
       const q = args.query.trim();
@@ -47,7 +51,7 @@ builder.queryField("searchTranscripts", (t) =>
           FROM "TranscriptSegment" s
           JOIN "Call" c ON c.id = s."callId",
                websearch_to_tsquery('english', ${q}) q
-         WHERE ${visibleCallSql(ctx.viewer, "c")}
+         WHERE ${visibleCallSql(ctx.viewer, "c", { includeDeletedUpstream: args.includeDeletedUpstream ?? false })}
            AND s.tsv @@ q
            AND (${dealId}::uuid IS NULL OR EXISTS (SELECT 1 FROM "CallDealLink" l
                                                     WHERE l."callId" = c.id AND l."dealId" = ${dealId}::uuid))

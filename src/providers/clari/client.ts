@@ -26,6 +26,7 @@ import type {
   CallPage,
   CallProviderClient,
   CallRecord,
+  ChangeWindow,
   ConnectedAccount,
   CredentialSession,
   ProviderUser,
@@ -115,6 +116,8 @@ const CursorSchema = z.object({
   base: z.number().int().nonnegative(),
   /** When the cursor was made (ms epoch). */
   at: z.number().int(),
+  /** Listing by modification time: `filterModifiedGt` (ms), fixed for the cursor's life. */
+  mod: z.number().int().optional(),
   /** Fingerprint of the last page and how often it came back in a row (paging.ts). */
   fp: z.string().optional(),
   r: z.number().int().nonnegative().optional(),
@@ -324,8 +327,9 @@ class ClariCopilotClient implements ClariClient {
     return this.directory?.value ?? new Map();
   }
 
-  private startCursor(window: TimeWindow): Cursor {
+  private startCursor(window: TimeWindow, mod?: number): Cursor {
     return {
+      ...(mod === undefined ? {} : { mod }),
       v: 1,
       from: window.fromMs,
       to: window.toMs,
@@ -339,17 +343,22 @@ class ClariCopilotClient implements ClariClient {
     };
   }
 
-  private readCursor(raw: string | null, window: TimeWindow): Cursor {
-    if (raw === null) return this.startCursor(window);
+  private readCursor(raw: string | null, window: TimeWindow, mod?: number): Cursor {
+    if (raw === null) return this.startCursor(window, mod);
     let parsed: ReturnType<typeof CursorSchema.safeParse>;
     try {
       parsed = CursorSchema.safeParse(JSON.parse(raw));
     } catch {
-      return this.startCursor(window);
+      return this.startCursor(window, mod);
     }
     // Unknown version or another window: start the window again (the engine de-duplicates).
-    if (!parsed.success || parsed.data.from !== window.fromMs || parsed.data.to !== window.toMs)
-      return this.startCursor(window);
+    if (
+      !parsed.success ||
+      parsed.data.from !== window.fromMs ||
+      parsed.data.to !== window.toMs ||
+      parsed.data.mod !== mod
+    )
+      return this.startCursor(window, mod);
     const cursor = parsed.data;
     const stale = Date.now() - cursor.at > (this.options.staleCursorMs ?? 15 * 60_000);
     return stale && cursor.skip > 0 ? this.reanchor(cursor) : cursor;
@@ -371,10 +380,28 @@ class ClariCopilotClient implements ClariClient {
     };
   }
 
-  async listCallsPage(user: ProviderUser, window: TimeWindow, rawCursor: string | null): Promise<CallPage> {
+  listCallsPage(user: ProviderUser, window: TimeWindow, rawCursor: string | null): Promise<CallPage> {
+    return this.listPage(user, window, rawCursor);
+  }
+
+  /**
+   * Calls whose `last_modified_time` is after the high-water mark (`filterModifiedGt`), paged in
+   * start-time order like a window: a call changed while paging keeps its place (its start time
+   * does not move), and one changed after the run started is listed by the next run.
+   */
+  listChangedCallsPage(user: ProviderUser, window: ChangeWindow, rawCursor: string | null): Promise<CallPage> {
+    return this.listPage(user, { fromMs: window.fromMs, toMs: window.untilMs }, rawCursor, window.modifiedAfterMs);
+  }
+
+  private async listPage(
+    user: ProviderUser,
+    window: TimeWindow,
+    rawCursor: string | null,
+    modifiedAfterMs?: number,
+  ): Promise<CallPage> {
     // Clari filters users by email; a user without one has no listable calls.
     if (!user.email || window.toMs <= window.fromMs) return { calls: [], nextCursor: null, total: 0 };
-    const cursor = this.readCursor(rawCursor, window);
+    const cursor = this.readCursor(rawCursor, window, modifiedAfterMs);
     const { res, limit } = await this.fetchCallsPage(user.email, cursor);
     const parsed = parseItems(res.calls, ClariCallSchema, "CALL", idAt("id"));
     const listed = parsed.items;
@@ -418,6 +445,7 @@ class ClariCopilotClient implements ClariClient {
           "filterUser[]": [email],
           filterTimeGt: iso(cursor.sub - 1),
           filterTimeLt: iso(cursor.to),
+          filterModifiedGt: cursor.mod === undefined ? undefined : iso(cursor.mod),
           sortTime: "asc",
           includePrivate: this.options.includePrivate ? "true" : "false",
           skip: cursor.skip,
@@ -465,11 +493,17 @@ class ClariCopilotClient implements ClariClient {
     return res?.call ?? null;
   }
 
+  goneCallIds: string[] = [];
+
   async fetchCalls(providerCallIds: string[]): Promise<CallRecord[]> {
     const ids = [...new Set(providerCallIds)];
+    this.goneCallIds = [];
     if (ids.length === 0) return [];
     const directory = await this.loadDirectory();
     const details = await mapLimit(ids, this.options.detailsConcurrency ?? 4, (id) => this.fetchDetails(id));
+    // 404 (or 400) on /call-details: unknown to Clari, or not ready while still processing; the
+    // engine tells them apart by what it stored (sync/engine.ts markGone).
+    this.goneCallIds = ids.filter((_, i) => details[i] === null);
     return details.flatMap((d) => (d ? [this.withPrivacy(d, mapClariCall(d, d, directory))] : []));
   }
 }

@@ -26,6 +26,7 @@ import type {
   CallPage,
   CallProviderClient,
   CallRecord,
+  ChangeWindow,
   ConnectedAccount,
   CredentialSession,
   ProviderCredentials,
@@ -313,13 +314,46 @@ class SalesloftClient implements CallProviderClient {
     return byEmail;
   }
 
-  async listCallsPage(user: ProviderUser, window: TimeWindow, rawCursor: string | null): Promise<CallPage> {
+  listCallsPage(user: ProviderUser, window: TimeWindow, rawCursor: string | null): Promise<CallPage> {
+    return this.listPage(user, "created_at", window, rawCursor);
+  }
+
+  /**
+   * Conversations changed after the high-water mark, by `updated_at[gt]` sorted ascending (the
+   * "cursor poller" of providers/salesloft.md §3): the same keyset walk as the created_at window,
+   * so an edit made while paging moves its conversation to the end and is read there, not lost.
+   */
+  listChangedCallsPage(user: ProviderUser, window: ChangeWindow, rawCursor: string | null): Promise<CallPage> {
+    return this.listPage(
+      user,
+      "updated_at",
+      { fromMs: window.modifiedAfterMs, toMs: window.untilMs },
+      rawCursor,
+      window.fromMs,
+    );
+  }
+
+  private async listPage(
+    user: ProviderUser,
+    field: "created_at" | "updated_at",
+    window: TimeWindow,
+    rawCursor: string | null,
+    createdFromMs?: number,
+  ): Promise<CallPage> {
     const cursor = decodeSalesloftCursor(rawCursor, window);
+    const start = cursor.page === 1 && cursor.skip.length === 0 && Date.parse(cursor.after) === window.fromMs;
+    const bounds =
+      field === "created_at"
+        ? { "created_at[gte]": cursor.after, "created_at[lt]": new Date(window.toMs).toISOString() }
+        : // Strictly after the mark at first; then from the last seen instant, minus what was read at it.
+          {
+            ...(start ? { "updated_at[gt]": cursor.after } : { "updated_at[gte]": cursor.after }),
+            ...(createdFromMs === undefined ? {} : { "created_at[gte]": new Date(createdFromMs).toISOString() }),
+          };
     const res = await this.get("/v2/conversations", listEnvelopeOfAny, {
       "user_guids[]": [user.providerUserId],
-      "created_at[gte]": cursor.after,
-      "created_at[lt]": new Date(window.toMs).toISOString(),
-      sort_by: "created_at",
+      ...bounds,
+      sort_by: field,
       sort_direction: "ASC",
       per_page: SALESLOFT_MAX_PER_PAGE,
       page: cursor.page,
@@ -337,7 +371,8 @@ class SalesloftClient implements CallProviderClient {
 
     let nextCursor: string | null = null;
     if (hasMore) {
-      const last = (listed.at(-1) as SalesloftConversation | undefined)?.created_at ?? cursor.after;
+      const lastRow = listed.at(-1) as SalesloftConversation | undefined;
+      const last = (lastRow && (field === "created_at" ? lastRow.created_at : lastRow.updated_at)) || cursor.after;
       nextCursor =
         last === cursor.after
           ? // The whole page shares one instant: step to the next page of that instant.
@@ -351,7 +386,9 @@ class SalesloftClient implements CallProviderClient {
           : encodeSalesloftCursor({
               v: 1,
               after: last,
-              skip: listed.filter((c) => c.created_at === last).map((c) => c.id),
+              skip: listed
+                .filter((c) => (field === "created_at" ? c.created_at : c.updated_at) === last)
+                .map((c) => c.id),
               page: 1,
               ...repeat,
             });
@@ -359,18 +396,25 @@ class SalesloftClient implements CallProviderClient {
     return { calls, skipped: [...parsed.skipped, ...skipped], nextCursor, total: null };
   }
 
+  goneCallIds: string[] = [];
+
   async fetchCalls(providerCallIds: string[]): Promise<CallRecord[]> {
     const ids = [...new Set(providerCallIds)];
     const found: SalesloftConversation[] = [];
+    const gone: string[] = [];
     for (const part of chunk(ids, SALESLOFT_MAX_PER_PAGE)) {
       const res = await this.get("/v2/conversations", listEnvelopeOfAny, {
         "ids[]": part,
         per_page: SALESLOFT_MAX_PER_PAGE,
         page: 1,
       });
+      // An `ids[]` lookup returns every conversation that exists: one it leaves out was deleted.
+      const returned = new Set(res.data.map((c) => rawId(c)));
+      gone.push(...part.filter((id) => !returned.has(id)));
       // Follow-ups re-read calls already counted at import: what cannot be read stays as stored.
       found.push(...parseItems(res.data, conversationSchema, "CALL", rawId).items);
     }
+    this.goneCallIds = gone;
     return (await this.enrich(found, null)).records;
   }
 

@@ -407,6 +407,8 @@ export interface ClariSimulator {
   dataset: ClariDataset;
   apiKeys: ClariApiKeys;
   settings: ClariSimSettings;
+  /** Deletes a call: no longer listed, `/call-details` answers 404 (Clari has no webhooks). False when unknown. */
+  deleteCall(id: string): boolean;
   close(): Promise<void>;
 }
 
@@ -441,6 +443,12 @@ export async function startClariSimulator(options: ClariSimulatorOptions = {}): 
     },
     apiKeys: state.apiKeys,
     settings,
+    deleteCall: (id) => {
+      const i = state.dataset.calls.findIndex((c) => c.id === id);
+      if (i < 0) return false;
+      state.dataset.calls.splice(i, 1);
+      return true;
+    },
     close: () => server.close(),
   };
 }

@@ -587,6 +587,11 @@ export interface GongSimulator {
   webhooks: GongWebhooks;
   /** Issues tokens as a completed consent would (no HTTP), for tests and benches. */
   grantTokens(scope?: string): { accessToken: string; refreshToken: string; expiresIn: number };
+  /**
+   * Deletes a call as a Gong user would: it is no longer listed nor returned by id. Gong sends no
+   * delete event; callsync finds it missing when it re-reads the window. False when unknown.
+   */
+  deleteCall(callId: string): boolean;
   close(): Promise<void>;
 }
 
@@ -629,6 +634,12 @@ export async function startGongSimulator(options: GongSimulatorOptions = {}): Pr
         scope,
         userEmail: state.oauth.consentingUser,
       }),
+    deleteCall: (callId) => {
+      const i = state.dataset.calls.findIndex((c) => c.metaData.id === callId);
+      if (i < 0) return false;
+      state.dataset.calls.splice(i, 1);
+      return true;
+    },
     close: () => {
       webhooks.clear();
       return server.close();

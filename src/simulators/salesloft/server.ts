@@ -96,6 +96,11 @@ export interface SalesloftSimulator {
   clientSecret: string;
   /** Webhook subscriptions that deliver conversation events (webhooks.ts). */
   webhooks: SalesloftWebhooks;
+  /**
+   * Deletes a conversation: no longer listed, 404 by id, left out of `ids[]` lookups; webhook
+   * subscriptions deliver `conversation_deleted`. False when unknown.
+   */
+  deleteConversation(id: string): boolean;
   close(): Promise<void>;
 }
 
@@ -591,6 +596,12 @@ export async function startSalesloftSimulator(options: SalesloftSimulatorOptions
     apiKeys: state.apiKeys,
     clientId: state.clientId,
     clientSecret: state.clientSecret,
+    deleteConversation: (id) => {
+      const i = state.dataset.conversations.findIndex((c) => c.id === id);
+      if (i < 0) return false;
+      state.dataset.conversations.splice(i, 1);
+      return true;
+    },
     close: () => {
       webhooks.clear();
       return server.close();

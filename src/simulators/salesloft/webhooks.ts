@@ -4,7 +4,9 @@
  * `updated_at` (transcript ready, AI content ready, an edit) as `conversation_updated`, with
  * `x-salesloft-event` and `x-salesloft-signature` (hex HMAC-SHA1 of the raw body keyed by the
  * subscription's callback_token). Conversations already listed when a subscription starts are
- * not delivered as created.
+ * not delivered as created. A deleted conversation is delivered as `conversation_deleted` with
+ * its id [I: the event type is inferred from Salesloft's `<object>_<created|updated|deleted>`
+ * naming; providers/salesloft.md §9 lists created/updated only].
  */
 import { createHmac } from "node:crypto";
 
@@ -50,7 +52,14 @@ export class SalesloftWebhooks {
   }
 
   private tick(): void {
-    for (const conv of this.listed()) {
+    const listed = this.listed();
+    const present = new Set(listed.map((conv) => String(conv.id)));
+    for (const id of [...this.seen.keys()]) {
+      if (present.has(id)) continue;
+      this.seen.delete(id);
+      for (const s of this.subscriptions) void this.send(s, "conversation_deleted", { id });
+    }
+    for (const conv of listed) {
       const id = String(conv.id);
       const before = this.seen.get(id);
       const now = String(conv.updated_at);
