@@ -78,7 +78,16 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
   const rekeyed = await rekeyLegacyPurgeAudits(db.prisma, config.purgeAuditKey);
   if (rekeyed > 0) log.info({ rekeyed }, "legacy purge audits re-keyed");
 
-  const bus = createEventBus(config.redisUrl, log.child({ component: "events" }));
+  const bus = createEventBus(config.redisUrl, log.child({ component: "events" }), {
+    latestRun: async (integrationId) =>
+      (
+        await db.prisma.syncRun.findFirst({
+          where: { integrationId },
+          orderBy: { startedAt: "desc" },
+          select: { id: true },
+        })
+      )?.id ?? null,
+  });
   closers.push(bus.close);
   const redis = config.redisUrl ? openRedis(config.redisUrl, log.child({ component: "pacer" })) : null;
   if (redis) closers.push(async () => void redis.disconnect());

@@ -51,29 +51,47 @@ export interface EventBus {
   close(): Promise<void>;
 }
 
+/** The integration's latest run (its id), or null when it never ran: read from the database. */
+export type LatestRunLookup = (integrationId: string) => Promise<string | null>;
+
 /**
  * What a topic's subscribers get after this process lost Redis for a while and events of other
  * processes may have gone by: "re-read". Sync progress: a run-level event of the run last
- * heard of (its status is read from the database, so a run that finished meanwhile shows as
- * finished). Integration events: STATUS_CHANGED (the integration is re-read).
+ * heard of, or, when the topic heard of none (its subscriber came during the outage, or no
+ * event came before it), of the integration's latest run (its status is read from the
+ * database, so a run that started or finished meanwhile shows as it is now); nothing when the
+ * integration never ran. Integration events: STATUS_CHANGED (the integration is re-read).
  */
-export function resync(topic: string, last: unknown): unknown {
-  const [routingKey, ...rest] = topic.split(":");
-  const integrationId = rest.join(":");
-  if (routingKey === "syncProgress") {
-    const event = last as SyncProgressEvent | undefined;
-    return event ? ({ ...event, statusId: null } satisfies SyncProgressEvent) : undefined;
-  }
-  if (routingKey === "integration" && integrationId)
-    return { type: "STATUS_CHANGED", integrationId, at: Date.now() } satisfies IntegrationEvent;
-  return undefined;
+export function resyncWith(latestRun?: LatestRunLookup) {
+  return async (topic: string, last: unknown): Promise<unknown> => {
+    const [routingKey, ...rest] = topic.split(":");
+    const integrationId = rest.join(":");
+    if (routingKey === "syncProgress") {
+      const event = last as SyncProgressEvent | undefined;
+      if (event) return { ...event, statusId: null } satisfies SyncProgressEvent;
+      const runId = integrationId && latestRun ? await latestRun(integrationId) : null;
+      return runId ? ({ integrationId, runId, statusId: null, at: Date.now() } satisfies SyncProgressEvent) : undefined;
+    }
+    if (routingKey === "integration" && integrationId)
+      return { type: "STATUS_CHANGED", integrationId, at: Date.now() } satisfies IntegrationEvent;
+    return undefined;
+  };
 }
 
-export function createEventBus(redisUrl: string | null, log: Logger = createLogger("silent")): EventBus {
+export function createEventBus(
+  redisUrl: string | null,
+  log: Logger = createLogger("silent"),
+  options: { latestRun?: LatestRunLookup } = {},
+): EventBus {
   if (!redisUrl) return { pubsub: createPubSub<Events>(), connected: () => true, close: async () => {} };
   const publishClient = openRedis(redisUrl, log.child({ redis: "publish" }));
   const subscribeClient = openRedis(redisUrl, log.child({ redis: "subscribe" }), { queueWhileOffline: true });
-  const eventTarget = createResilientRedisTarget<Events>({ publishClient, subscribeClient, log, resync });
+  const eventTarget = createResilientRedisTarget<Events>({
+    publishClient,
+    subscribeClient,
+    log,
+    resync: resyncWith(options.latestRun),
+  });
   return {
     pubsub: createPubSub<Events>({ eventTarget }),
     connected: () => publishClient.status === "ready" && subscribeClient.status === "ready",

@@ -14,7 +14,9 @@
  *   nothing, and a publisher that reconnects first flushes its buffer to nobody), so once the
  *   channels are subscribed again every topic gets one local `resync` event: subscribers re-read
  *   what they may have missed (a run that finished during the outage) instead of waiting for
- *   an event that already went by.
+ *   an event that already went by. A topic first subscribed while Redis was away (a client that
+ *   connected during the outage, or before this process first reached Redis) gets one too when
+ *   Redis is there: it may have missed the same.
  */
 import { randomUUID } from "node:crypto";
 import type { PubSubEventTarget } from "graphql-yoga";
@@ -43,7 +45,7 @@ export function createResilientRedisTarget<E extends Record<string, any>>(args: 
    * outage, given the last event delivered on that topic (undefined if none was); undefined
    * sends none. Without it, no resync events.
    */
-  resync?: (topic: string, last: unknown) => unknown;
+  resync?: (topic: string, last: unknown) => unknown | Promise<unknown>;
 }): ResilientRedisTarget<E> {
   const { publishClient, subscribeClient, log, resync } = args;
   const origin = randomUUID();
@@ -61,30 +63,38 @@ export function createResilientRedisTarget<E extends Record<string, any>>(args: 
     for (const callback of [...set]) callback(event);
   };
 
-  // "close" after "ready" is an outage; the "ready" after it is the way back. The resync waits
-  // for Redis to confirm the subscriptions (SUBSCRIBE again is harmless), so that nothing
-  // published after the subscribers re-read is missed.
+  // "close" after "ready" is an outage; the "ready" after it is the way back. A topic first
+  // subscribed while the connection was not ready (an outage, or Redis away since this process
+  // started) is resynced on the next "ready" too. The resync waits for Redis to confirm the
+  // subscriptions (SUBSCRIBE again is harmless), so that nothing published after the
+  // subscribers re-read is missed.
   let wasReady = false;
   let lost = false;
+  /** Topics first subscribed while Redis was away (when no whole outage is to resync). */
+  const joinedAway = new Set<string>();
   subscribeClient.on("close", () => {
     if (wasReady) lost = true;
   });
   subscribeClient.on("ready", () => {
     wasReady = true;
-    if (!lost || !resync) return;
+    if (!resync) return;
+    const topics = lost ? [...callbacks.keys()] : [...joinedAway].filter((t) => callbacks.has(t));
     lost = false;
-    const topics = [...callbacks.keys()];
+    joinedAway.clear();
     if (topics.length === 0) return;
     subscribeClient.subscribe(...topics).then(
-      () => {
+      async () => {
         for (const topic of topics) {
-          const detail = resync(topic, last.get(topic));
+          const detail = await Promise.resolve(resync(topic, last.get(topic))).catch((err: unknown) => {
+            log.warn({ topic, err }, "re-read event after the Redis outage failed");
+            return undefined;
+          });
           if (detail !== undefined) deliver(topic, detail);
         }
       },
       // Gone again before the confirmation: the next "ready" resyncs.
       () => {
-        lost = true;
+        for (const topic of topics) joinedAway.add(topic);
       },
     );
   });
@@ -157,6 +167,7 @@ export function createResilientRedisTarget<E extends Record<string, any>>(args: 
       if (!set) {
         set = new Set();
         callbacks.set(topic, set);
+        if (subscribeClient.status !== "ready") joinedAway.add(topic);
         void subscribe(topic);
       }
       set.add(callback);
@@ -169,6 +180,7 @@ export function createResilientRedisTarget<E extends Record<string, any>>(args: 
       set.delete(callback);
       if (set.size > 0) return;
       callbacks.delete(topic);
+      joinedAway.delete(topic);
       last.delete(topic);
       subscribeClient.unsubscribe(topic).catch(() => {});
     },

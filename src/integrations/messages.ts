@@ -7,7 +7,7 @@ import { ERROR_CODES } from "../errors.js";
 import { PROVIDER_ERROR_MESSAGES, type ProviderErrorCode } from "../providers/errors.js";
 
 // What to do, where it differs from the provider layer's own public sentence.
-const SYNC_FAILURES: Record<ProviderErrorCode | "INTERNAL_ERROR", string> = {
+const SYNC_FAILURES: Record<ProviderErrorCode | "INTERNAL_ERROR" | "SYNC_CANCELLED", string> = {
   ...PROVIDER_ERROR_MESSAGES,
   AUTH_FAILED: ERROR_CODES.AUTH_FAILED,
   INVALID_API_CREDENTIALS: ERROR_CODES.INVALID_API_CREDENTIALS,
@@ -28,6 +28,8 @@ const SYNC_FAILURES: Record<ProviderErrorCode | "INTERNAL_ERROR", string> = {
   PAGINATION_LOOP:
     "The provider kept returning the same page of results; callsync stopped this user's listing instead of looping. Retry later; contact support if it persists.",
   INTERNAL_ERROR: "Unexpected error while importing. Retry, and contact support if it persists.",
+  SYNC_CANCELLED:
+    "The sync stopped before this user was imported: the integration was disconnected. Reconnect it; its backfill imports what is missing.",
 };
 
 const ALL: Record<string, string> = { ...ERROR_CODES, ...SYNC_FAILURES };

@@ -13,7 +13,8 @@
  * - connect(Clari Copilot): the key pair is verified against the provider, then saved.
  * - chooseBackfill: fixes the start of history once per connection.
  * - startSync: the backfill run, and the recurring schedule from then on.
- * - disconnect: credentials deleted, schedule stopped, running sync cancelled; calls and their
+ * - disconnect: credentials deleted, schedule stopped, running sync cancelled (its open users
+ *   FAILED as SYNC_CANCELLED, not retryable: reconnecting backfills them); calls and their
  *   deal links stay. Reconnecting reuses the same integration row, so nothing is imported twice.
  * - purge: removes call content (GDPR) and records who purged what, never the content.
  */
@@ -387,9 +388,26 @@ export class Wizard {
     await this.allow(integrationId, "DISCONNECT");
     await this.deps.queue.unschedule(integrationId);
     const integration = await this.deps.prisma.$transaction(async (tx) => {
+      const now = new Date();
+      // The running run's open users close with it, with the reason, and lose their lease: a job
+      // still running for one of them writes nothing more. Only open users of a running run change
+      // (conditional in the database), so a user that finished meanwhile keeps its outcome.
+      await tx.syncUserStatus.updateMany({
+        where: { run: { is: { integrationId, status: "RUNNING" } }, state: { in: ["PENDING", "IN_PROGRESS"] } },
+        data: {
+          state: "FAILED",
+          finishedAt: now,
+          waitingUntil: null,
+          leaseOwner: null,
+          leaseUntil: null,
+          errorCode: "SYNC_CANCELLED",
+          errorMessage: null,
+          retryable: false,
+        },
+      });
       await tx.syncRun.updateMany({
         where: { integrationId, status: "RUNNING" },
-        data: { status: "CANCELLED", activeSlot: null, finishedAt: new Date(), error: "Disconnected" },
+        data: { status: "CANCELLED", activeSlot: null, finishedAt: now, error: "Disconnected" },
       });
       await tx.oAuthState.deleteMany({ where: { integrationId } });
       return tx.integration.update({
