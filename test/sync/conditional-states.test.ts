@@ -65,10 +65,13 @@ describe("a job whose answer comes late", () => {
     const answer = await gql(s.api.url, WizardDisconnectDocument, { integrationId: s.integrationId }, s.token);
     expect(answer.errors).toBeUndefined();
     // The request in flight is answered 401 (the tokens are gone with the connection): the job
-    // tries to refresh, finds no credentials and reports the integration as needing a reconnect.
+    // tries to refresh and finds no credentials; its user is closed already, so it stops.
     s.gong.oauth.revokeAll();
     const stored = await calls();
     await lateAnswersArrived();
+    // And a job of the integration (a transcript follow-up, a webhook import) that was reading
+    // before the disconnect gets its 401 only now and reports the credentials revoked.
+    await s.api.runtime.engine.markReconnectNeeded(s.integration, new ProviderError("AUTH_FAILED", "token revoked"));
     expect(await integrationStatus()).toBe("DISCONNECTED");
     expect((await s.api.prisma.syncRun.findUniqueOrThrow({ where: { id: runId } })).status).toBe("CANCELLED");
     const after = await s.api.prisma.syncUserStatus.findMany({ where: { runId }, orderBy: { id: "asc" } });
