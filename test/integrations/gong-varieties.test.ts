@@ -6,15 +6,13 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { GongCallData } from "../../src/providers/gong/schemas.js";
-import { seedDemo } from "../../src/seed/demo.js";
 import { generateGongDataset } from "../../src/simulators/gong/dataset.js";
 import { type GongSimulator, startGongSimulator } from "../../src/simulators/gong/server.js";
 import { ALL_VARIETIES, defaultScenario } from "../../src/simulators/scenario.js";
 import { LinksCallDocument, NotImportedRunDocument } from "../generated/graphql.js";
-import { startApi, type TestApi } from "../support/api.js";
-import { backfillThroughWizard } from "../support/backfill.js";
+import type { TestApi } from "../support/api.js";
+import { type ApiEnv, backfillThroughWizard, gongEnv } from "../support/backfill.js";
 import { globalId } from "../support/fixtures.js";
-import { freePort } from "../support/net.js";
 
 const DAY = 86_400_000;
 const now = Date.now();
@@ -35,6 +33,7 @@ const scenario = defaultScenario({
 const WORKSPACE_EMAILS = new Set(["ada@acme.test", "max@acme.test", "sam@acme.test"]);
 
 let gong: GongSimulator;
+let env: ApiEnv;
 let api: TestApi;
 let token: string;
 let integrationId: string;
@@ -55,27 +54,13 @@ const stored = (providerCallId: string) =>
 
 beforeAll(async () => {
   gong = await startGongSimulator({ dataset: generateGongDataset(scenario) });
-  const port = await freePort();
-  api = await startApi(
-    {
-      PUBLIC_URL: `http://127.0.0.1:${port}`,
-      GONG_CLIENT_ID: gong.clientId,
-      GONG_CLIENT_SECRET: gong.clientSecret,
-      GONG_AUTHORIZE_URL: `${gong.url}/oauth2/authorize`,
-      GONG_TOKEN_URL: `${gong.url}/oauth2/generate-customer-token`,
-      WORKER_IN_PROCESS: "true",
-      JOB_PROCESS_EVERY_MS: "200",
-    },
-    { port, engine: { maxAttempts: 2, retryDelayMs: 100 } },
-  );
-  const demo = await seedDemo(api.prisma, { scenario });
-  token = await api.tokenFor({ id: demo.adminId, workspaceId: demo.workspaceId });
+  env = await gongEnv(gong, { scenario, engine: { maxAttempts: 2, retryDelayMs: 100 } });
+  ({ api, token } = env);
   ({ integrationId, runId } = await backfillThroughWizard(api, token, "GONG"));
 }, 120_000);
 
 afterAll(async () => {
-  await api?.close();
-  await gong?.close();
+  await env?.close();
 });
 
 describe("Gong varieties, imported end to end", () => {

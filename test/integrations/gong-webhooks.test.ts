@@ -8,28 +8,19 @@
 import { generateKeyPairSync } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { GongCallData } from "../../src/providers/gong/schemas.js";
-import { seedDemo } from "../../src/seed/demo.js";
 import { generateGongDataset } from "../../src/simulators/gong/dataset.js";
 import { type GongSimulator, startGongSimulator } from "../../src/simulators/gong/server.js";
 import { gongWebhookBody, signedGongDelivery } from "../../src/simulators/gong/webhooks.js";
 import { defaultScenario } from "../../src/simulators/scenario.js";
-import {
-  CallsListDocument,
-  WebhooksEnableDocument,
-  WebhooksSetPublicKeyDocument,
-  WizardChooseBackfillDocument,
-  WizardConnectDocument,
-  WizardIntegrationDocument,
-  WizardStartSyncDocument,
-} from "../generated/graphql.js";
-import { startApi, type TestApi } from "../support/api.js";
-import { freePort } from "../support/net.js";
-import { authorizeInBrowser } from "../support/oauth.js";
+import { CallsListDocument, WebhooksEnableDocument, WebhooksSetPublicKeyDocument } from "../generated/graphql.js";
+import type { TestApi } from "../support/api.js";
+import { type ApiEnv, backfillThroughWizard, gongEnv } from "../support/backfill.js";
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 const RATE_PER_MINUTE = 60;
 let gong: GongSimulator;
+let env: ApiEnv;
 let api: TestApi;
 let token: string;
 let integrationId: string;
@@ -44,30 +35,19 @@ beforeAll(async () => {
   gong = await startGongSimulator({
     dataset: generateGongDataset(defaultScenario({ callsPerUser: 3, fromMs: Date.now() - 5 * DAY })),
   });
-  const port = await freePort();
-  api = await startApi(
-    {
-      PUBLIC_URL: `http://127.0.0.1:${port}`,
-      GONG_CLIENT_ID: gong.clientId,
-      GONG_CLIENT_SECRET: gong.clientSecret,
-      GONG_AUTHORIZE_URL: `${gong.url}/oauth2/authorize`,
-      GONG_TOKEN_URL: `${gong.url}/oauth2/generate-customer-token`,
-      WORKER_IN_PROCESS: "true",
-      JOB_PROCESS_EVERY_MS: "200",
-      WEBHOOK_RATE_PER_MINUTE: String(RATE_PER_MINUTE),
-      WEBHOOK_MAX_BYTES: "200000",
-    },
-    { port },
-  );
-  const demo = await seedDemo(api.prisma);
-  token = await api.tokenFor({ id: demo.adminId, workspaceId: demo.workspaceId });
-  const connect = await api.gql(WizardConnectDocument, { provider: "GONG" }, token);
-  integrationId = connect.data!.connectIntegration.integration.id;
-  rowId = (await api.prisma.integration.findFirstOrThrow({ where: { provider: "GONG" } })).id;
-  await authorizeInBrowser(connect.data!.connectIntegration.authorizationUrl!, token);
-  await api.gql(WizardChooseBackfillDocument, { integrationId, period: "DAYS_30" }, token);
-  const run = await api.gql(WizardStartSyncDocument, { integrationId }, token);
-  await finished(run.data!.startSync.id);
+  env = await gongEnv(gong, {
+    env: { WEBHOOK_RATE_PER_MINUTE: String(RATE_PER_MINUTE), WEBHOOK_MAX_BYTES: "200000" },
+  });
+  ({ api, token } = env);
+  let integrationRowId: string;
+  ({ integrationGid: integrationId, integrationId: integrationRowId } = await backfillThroughWizard(
+    api,
+    token,
+    "GONG",
+    undefined,
+    { period: "DAYS_30" },
+  ));
+  rowId = integrationRowId;
 
   const enabled = await api.gql(WebhooksEnableDocument, { integrationId }, token);
   expect(enabled.errors).toBeUndefined();
@@ -86,22 +66,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (api) await api.settleJobs();
-  await api?.close();
-  await gong?.close();
+  await env?.close();
 });
-
-async function finished(runId: string) {
-  for (let i = 0; i < 600; i++) {
-    const res = await api.gql(WizardIntegrationDocument, { provider: "GONG" }, token);
-    const latest = res.data!.integration!.latestRun!;
-    if (latest.id === runId && latest.status !== "RUNNING") {
-      await api.settleJobs();
-      return latest;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`run ${runId} did not finish`);
-}
 
 /** A new call of a workspace user (ada), cloned from one the backfill imported, with its transcript. */
 function newGongCall(title: string): GongCallData {

@@ -5,24 +5,17 @@
  * published after the transcript is fetched by the follow-up that ends each run.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { seedDemo } from "../../src/seed/demo.js";
 import { generateGongDataset } from "../../src/simulators/gong/dataset.js";
 import { type GongSimulator, startGongSimulator } from "../../src/simulators/gong/server.js";
 import { defaultScenario } from "../../src/simulators/scenario.js";
-import {
-  WizardChooseBackfillDocument,
-  WizardConnectDocument,
-  WizardIntegrationDocument,
-  WizardStartSyncDocument,
-  WizardSyncNowDocument,
-} from "../generated/graphql.js";
-import { startApi, type TestApi } from "../support/api.js";
-import { freePort } from "../support/net.js";
-import { authorizeInBrowser } from "../support/oauth.js";
+import { WizardSyncNowDocument } from "../generated/graphql.js";
+import type { TestApi } from "../support/api.js";
+import { type ApiEnv, backfillThroughWizard, gongEnv, runFinished } from "../support/backfill.js";
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 let gong: GongSimulator;
+let env: ApiEnv;
 let api: TestApi;
 let token: string;
 let integrationId: string;
@@ -31,52 +24,24 @@ beforeAll(async () => {
   gong = await startGongSimulator({
     dataset: generateGongDataset(defaultScenario({ callsPerUser: 6, fromMs: Date.now() - 20 * DAY })),
   });
-  const port = await freePort();
-  api = await startApi(
-    {
-      PUBLIC_URL: `http://127.0.0.1:${port}`,
-      GONG_CLIENT_ID: gong.clientId,
-      GONG_CLIENT_SECRET: gong.clientSecret,
-      GONG_AUTHORIZE_URL: `${gong.url}/oauth2/authorize`,
-      GONG_TOKEN_URL: `${gong.url}/oauth2/generate-customer-token`,
-      WORKER_IN_PROCESS: "true",
-      JOB_PROCESS_EVERY_MS: "200",
-    },
-    { port, engine: { overlapMs: 2 * HOUR, deepRereadMs: 14 * DAY, deepEveryMs: HOUR, transcriptWindowMs: 10 * DAY } },
-  );
-  const demo = await seedDemo(api.prisma);
-  token = await api.tokenFor({ id: demo.adminId, workspaceId: demo.workspaceId });
-  const connect = await api.gql(WizardConnectDocument, { provider: "GONG" }, token);
-  integrationId = connect.data!.connectIntegration.integration.id;
-  await authorizeInBrowser(connect.data!.connectIntegration.authorizationUrl!, token);
-  await api.gql(WizardChooseBackfillDocument, { integrationId, period: "DAYS_30" }, token);
-  const run = await api.gql(WizardStartSyncDocument, { integrationId }, token);
-  await finished(run.data!.startSync.id);
+  env = await gongEnv(gong, {
+    engine: { overlapMs: 2 * HOUR, deepRereadMs: 14 * DAY, deepEveryMs: HOUR, transcriptWindowMs: 10 * DAY },
+  });
+  ({ api, token } = env);
+  ({ integrationGid: integrationId } = await backfillThroughWizard(api, token, "GONG", undefined, {
+    period: "DAYS_30",
+  }));
 }, 60_000);
 
 afterAll(async () => {
   if (api) await api.settleJobs();
-  await api?.close();
-  await gong?.close();
+  await env?.close();
 });
-
-async function finished(runId: string) {
-  for (let i = 0; i < 300; i++) {
-    const res = await api.gql(WizardIntegrationDocument, { provider: "GONG" }, token);
-    const latest = res.data!.integration!.latestRun!;
-    if (latest.id === runId && latest.status !== "RUNNING") {
-      await api.settleJobs();
-      return latest;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`run ${runId} did not finish`);
-}
 
 async function syncNow() {
   const run = await api.gql(WizardSyncNowDocument, { integrationId }, token);
   expect(run.errors).toBeUndefined();
-  return finished(run.data!.syncNow.id);
+  return runFinished(api, token, "GONG", run.data!.syncNow.id);
 }
 
 describe("deep re-read of recent history", () => {

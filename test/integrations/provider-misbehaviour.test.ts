@@ -6,14 +6,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PAGINATION_MAX_REPEATS } from "../../src/providers/paging.js";
-import { seedDemo } from "../../src/seed/demo.js";
 import { generateGongDataset } from "../../src/simulators/gong/dataset.js";
 import { type GongSimulator, startGongSimulator } from "../../src/simulators/gong/server.js";
 import { defaultScenario } from "../../src/simulators/scenario.js";
 import { NotImportedRunDocument } from "../generated/graphql.js";
-import { startApi, type TestApi } from "../support/api.js";
-import { backfillThroughWizard } from "../support/backfill.js";
-import { freePort } from "../support/net.js";
+import type { TestApi } from "../support/api.js";
+import { type ApiEnv, backfillThroughWizard, gongEnv } from "../support/backfill.js";
 
 const DAY = 86_400_000;
 const scenario = defaultScenario({
@@ -25,6 +23,7 @@ const scenario = defaultScenario({
 const ODD_USER = "8123456789012345678";
 
 let gong: GongSimulator;
+let env: ApiEnv;
 let api: TestApi;
 let token: string;
 
@@ -32,28 +31,14 @@ beforeAll(async () => {
   const dataset = generateGongDataset(scenario);
   dataset.users.push({ id: ODD_USER, emailAddress: 42 as unknown as string, firstName: "Odd" });
   gong = await startGongSimulator({ dataset, switches: { pageSize: 2, repeatCursor: "calls" } });
-  const port = await freePort();
-  api = await startApi(
-    {
-      PUBLIC_URL: `http://127.0.0.1:${port}`,
-      GONG_CLIENT_ID: gong.clientId,
-      GONG_CLIENT_SECRET: gong.clientSecret,
-      GONG_AUTHORIZE_URL: `${gong.url}/oauth2/authorize`,
-      GONG_TOKEN_URL: `${gong.url}/oauth2/generate-customer-token`,
-      WORKER_IN_PROCESS: "true",
-      JOB_PROCESS_EVERY_MS: "200",
-    },
-    { port, engine: { maxAttempts: 3, retryDelayMs: 100 } },
-  );
-  const demo = await seedDemo(api.prisma, { scenario });
-  token = await api.tokenFor({ id: demo.adminId, workspaceId: demo.workspaceId });
+  env = await gongEnv(gong, { scenario, engine: { maxAttempts: 3, retryDelayMs: 100 } });
+  ({ api, token } = env);
   gong.log.clear();
   await backfillThroughWizard(api, token, "GONG");
 }, 120_000);
 
 afterAll(async () => {
-  await api?.close();
-  await gong?.close();
+  await env?.close();
 });
 
 describe("a provider repeating its cursor", () => {

@@ -52,7 +52,14 @@ const gong: ContractProvider = {
         h.sim.switches.repeatCursor = true;
       },
       rateLimitNext: () => h.sim.behaviours.failNext(1, 429, "/v2/calls/extensive", retryAfter),
+      failListing: (n, status) => h.sim.behaviours.failNext(n, status, "/v2/calls/extensive"),
+      hangNext: () => {
+        h.sim.behaviours.hangNext = 1;
+      },
       listRequests: () => h.sim.log.count(isExtensive),
+      requests: () => h.sim.log.count(),
+      newClient: (options) => h.newClient(options),
+      maxCursorLength: 1000,
       close: () => h.close(),
     };
   },
@@ -60,13 +67,14 @@ const gong: ContractProvider = {
 
 const salesloft: ContractProvider = {
   name: "Salesloft",
-  async start() {
+  // Salesloft's pages are 100 conversations: only the tests about pages get more than one.
+  async start({ manyPages = false } = {}) {
     const scenario = defaultScenario({
       users: [
         { email: "sam@acme.test", firstName: "Sam", lastName: "Seller" },
         { email: "max@acme.test", firstName: "Max", lastName: "Member" },
       ],
-      callsPerUser: 104,
+      callsPerUser: manyPages ? 104 : 6,
       segmentsPerCall: 2,
     });
     const h = await salesloftHarness({ dataset: generateSalesloftDataset(scenario) });
@@ -91,7 +99,14 @@ const salesloft: ContractProvider = {
         h.sim.switches.repeatPages = true;
       },
       rateLimitNext: () => h.sim.behaviours.failNext(1, 429, "/v2/conversations", retryAfter),
+      failListing: (n, status) => h.sim.behaviours.failNext(n, status, "/v2/conversations"),
+      hangNext: () => {
+        h.sim.behaviours.hangNext = 1;
+      },
       listRequests: () => requests(h.sim, "/v2/conversations"),
+      requests: () => h.sim.log.count(),
+      newClient: (options) => h.makeClient(options),
+      maxCursorLength: 200,
       close: () => h.close(),
     };
   },
@@ -128,7 +143,14 @@ const clari: ContractProvider = {
         sim.settings.repeatPages = true;
       },
       rateLimitNext: () => sim.behaviours.failNext(1, 429, "/calls", retryAfter),
+      failListing: (n, status) => sim.behaviours.failNext(n, status, "/calls"),
+      hangNext: () => {
+        sim.behaviours.hangNext = 1;
+      },
       listRequests: () => requestsTo(sim, "/calls"),
+      requests: () => sim.log.count(),
+      newClient: (options) => clientFor(sim, { pageSize: 3, ...options }),
+      maxCursorLength: 400,
       close: async () => {},
     };
   },

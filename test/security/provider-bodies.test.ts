@@ -5,7 +5,6 @@
  * run's error, each user's error), and the provider's words go to the log only, redacted.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { seedDemo } from "../../src/seed/demo.js";
 import { generateGongDataset } from "../../src/simulators/gong/dataset.js";
 import { type GongSimulator, startGongSimulator } from "../../src/simulators/gong/server.js";
 import { defaultScenario } from "../../src/simulators/scenario.js";
@@ -16,9 +15,9 @@ import {
   WizardStartSyncDocument,
   WizardSyncNowDocument,
 } from "../generated/graphql.js";
-import { startApi, type TestApi } from "../support/api.js";
+import type { TestApi } from "../support/api.js";
+import { type ApiEnv, gongEnv } from "../support/backfill.js";
 import { type HostileServer, startHostileServer } from "../support/hostile.js";
-import { freePort } from "../support/net.js";
 import { authorizeInBrowser } from "../support/oauth.js";
 import { localId } from "../support/progress.js";
 
@@ -31,6 +30,7 @@ const HOSTILE_BODY = JSON.stringify({
 const scenario = defaultScenario({ callsPerUser: 2 });
 
 let gong: GongSimulator;
+let env: ApiEnv;
 let hostile: HostileServer;
 let api: TestApi;
 let token: string;
@@ -42,22 +42,11 @@ beforeAll(async () => {
   // The customer API base the token names: a host that forwards to Gong until told otherwise.
   hostile = await startHostileServer(gong.url);
   gong.switches.apiBaseUrl = hostile.url;
-  const port = await freePort();
-  api = await startApi(
-    {
-      PUBLIC_URL: `http://127.0.0.1:${port}`,
-      GONG_CLIENT_ID: gong.clientId,
-      GONG_CLIENT_SECRET: gong.clientSecret,
-      GONG_AUTHORIZE_URL: `${gong.url}/oauth2/authorize`,
-      GONG_TOKEN_URL: `${gong.url}/oauth2/generate-customer-token`,
-      WORKER_IN_PROCESS: "true",
-      JOB_PROCESS_EVERY_MS: "200",
-    },
-    { port, engine: { maxAttempts: 1, retryDelayMs: 50 } },
-  );
-  const demo = await seedDemo(api.prisma, { scenario });
-  token = await api.tokenFor({ id: demo.adminId, workspaceId: demo.workspaceId });
-  const member = await api.prisma.user.findFirstOrThrow({ where: { workspaceId: demo.workspaceId, role: "MEMBER" } });
+  env = await gongEnv(gong, { scenario, engine: { maxAttempts: 1, retryDelayMs: 50 } });
+  ({ api, token } = env);
+  const member = await api.prisma.user.findFirstOrThrow({
+    where: { workspaceId: env.demo.workspaceId, role: "MEMBER" },
+  });
   memberToken = await api.tokenFor(member);
   const connect = await api.gql(WizardConnectDocument, { provider: "GONG" }, token);
   integrationId = connect.data!.connectIntegration.integration.id;
@@ -67,9 +56,8 @@ beforeAll(async () => {
   await api.gql(WizardChooseBackfillDocument, { integrationId, period: "DAYS_30" }, token);
 }, 60_000);
 afterAll(async () => {
-  await api?.close();
+  await env?.close();
   await hostile?.close();
-  await gong?.close();
 });
 
 const hostileAnswer = (status: number, pathPrefix: string) => {
