@@ -50,13 +50,6 @@ describe("Clari Copilot paging: GET /calls with skip/limit", () => {
     expect(ids(got)).toEqual([atFrom.id]);
   });
 
-  it("an empty window costs one request and has no next page", async () => {
-    const sim = await simulator({ dataset: dataset(calls(3, Date.now() - 30 * DAY)) });
-    const page = await clientFor(sim).listCallsPage(adaUser, { fromMs: Date.now() - DAY, toMs: Date.now() }, null);
-    expect(page).toEqual({ calls: [], skipped: [], nextCursor: null, total: 0 });
-    expect(sim.log.count()).toBe(1);
-  });
-
   it("a user without an email has nothing to list and costs no request", async () => {
     const sim = await simulator({ dataset: dataset(calls(3, Date.now() - 3 * DAY)) });
     const page = await clientFor(sim).listCallsPage({ ...adaUser, email: null }, { fromMs: 0, toMs: Date.now() }, null);
@@ -93,21 +86,6 @@ describe("Clari Copilot paging: GET /calls with skip/limit", () => {
     });
     expect(got).toHaveLength(all.length);
     expect(new Set(ids(got))).toEqual(new Set(all.map((c) => c.id)));
-  });
-
-  it("resumes from a stored cursor in another client instance (another process) without loss or repeats", async () => {
-    const start = Date.now() - 30 * DAY;
-    const all = calls(40, start);
-    const sim = await simulator({ dataset: dataset(all) });
-    const window = { fromMs: start, toMs: Date.now() };
-    const first = await clientFor(sim).listCallsPage(adaUser, window, null);
-    expect(first.nextCursor).not.toBeNull();
-    const stored = JSON.parse(JSON.stringify(first.nextCursor)) as string;
-    expect(stored.length).toBeLessThan(400);
-    expect(JSON.parse(stored)).toMatchObject({ v: 1 });
-
-    const rest = await listAll(clientFor(sim), adaUser, window, stored);
-    expect([...ids(first.calls), ...ids(rest.calls)]).toEqual(all.map((c) => c.id));
   });
 
   it("a cursor stored long ago resumes from the last call's start time, so calls deleted meanwhile cost none", async () => {

@@ -94,34 +94,12 @@ describe("Gong: rate limits", () => {
 });
 
 describe("Gong: transient failures", () => {
-  it("a burst of 5xx answers is retried with backoff and the page still arrives", async () => {
-    h = await harness();
-    h.sim.behaviours.failNext(1, 500);
-    h.sim.behaviours.failNext(1, 503);
-    const users = (await h.client.listUsers()).users;
-    expect(users).toHaveLength(4);
-    expect(h.sim.log.entries.map((r) => r.status)).toEqual([500, 503, 200]);
-  });
-
   it("a failure that outlasts the attempts is PROVIDER_UNAVAILABLE (TRANSIENT)", async () => {
     h = await harness({ client: { attempts: 2 } });
     h.sim.behaviours.failNext(2, 500);
     const e = await failure(h.client.listUsers());
     expect(e).toMatchObject({ code: "PROVIDER_UNAVAILABLE", kind: "TRANSIENT" });
     expect(e.message).toContain("Internal server error occurred");
-  });
-
-  it("a request Gong never answers times out → PROVIDER_TIMEOUT (TRANSIENT)", async () => {
-    h = await harness({ client: { timeoutMs: 100, attempts: 1 } });
-    h.sim.behaviours.hangNext = 1;
-    const e = await failure(h.client.verify());
-    expect(e).toMatchObject({ code: "PROVIDER_TIMEOUT", kind: "TRANSIENT" });
-  });
-
-  it("a hang is retried like any transient failure", async () => {
-    h = await harness({ client: { timeoutMs: 100, attempts: 2 } });
-    h.sim.behaviours.hangNext = 1;
-    await expect(h.client.verify()).resolves.toMatchObject({ accountId: expect.any(String) });
   });
 
   it("an answer of the wrong shape is BAD_RESPONSE (PERMANENT), not retried", async () => {

@@ -107,36 +107,4 @@ describe("Salesloft client under faults", () => {
     expect(Number(first.headers.get("x-ratelimit-remaining-minute"))).toBe(599);
     expect(Number(deep.headers.get("x-ratelimit-remaining-minute"))).toBe(591);
   });
-
-  it("a burst of 5xx is retried with backoff", async () => {
-    h = await harness();
-    h.sim.behaviours.failNext(2, 503);
-    expect((await h.client.listUsers()).users).toHaveLength(h.sim.dataset.users.length);
-    expect(h.sim.log.find((r) => r.path === "/v2/users").map((r) => r.status)).toEqual([503, 503, 200]);
-  });
-
-  it("a 5xx that does not stop ends in PROVIDER_UNAVAILABLE after the attempts", async () => {
-    h = await harness();
-    h.sim.behaviours.failNext(10, 500);
-    await expect(h.makeClient({ attempts: 2 }).listUsers()).rejects.toMatchObject({
-      code: "PROVIDER_UNAVAILABLE",
-      kind: "TRANSIENT",
-    });
-    expect(requests(h.sim, "/v2/users")).toBe(2);
-  });
-
-  it("a request that hangs times out as PROVIDER_TIMEOUT (TRANSIENT)", async () => {
-    h = await harness();
-    h.sim.behaviours.hangNext = 1;
-    await expect(h.makeClient({ timeoutMs: 100, attempts: 1 }).listUsers()).rejects.toMatchObject({
-      code: "PROVIDER_TIMEOUT",
-      kind: "TRANSIENT",
-    });
-  });
-
-  it("a hang followed by an answer is retried transparently", async () => {
-    h = await harness();
-    h.sim.behaviours.hangNext = 1;
-    expect((await h.makeClient({ timeoutMs: 100 }).listUsers()).users).toHaveLength(h.sim.dataset.users.length);
-  });
 });
