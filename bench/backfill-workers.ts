@@ -8,30 +8,13 @@
  * smaller pages make more requests, and so a finer 429 share, for a longer run.
  */
 import { randomInt } from "node:crypto";
-import { mintToken } from "../src/auth/tokens.js";
-import { loadConfig } from "../src/config.js";
 import { GONG_MIN_INTERVAL_MS } from "../src/providers/gong/client.js";
-import { openRuntime, type Runtime } from "../src/runtime.js";
-import { seedDemo } from "../src/seed/demo.js";
-import { generateGongDataset } from "../src/simulators/gong/dataset.js";
-import { GONG_SIM_QUOTA, startGongSimulator } from "../src/simulators/gong/server.js";
+import { GONG_SIM_QUOTA } from "../src/simulators/gong/server.js";
 import { defaultScenario } from "../src/simulators/scenario.js";
-import { authorizeInBrowser } from "../test/support/oauth.js";
-import { benchDatabase, freePort, percentile } from "./support.js";
+import { gongBench, percentile } from "./support.js";
 
 const DAY = 86_400_000;
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379";
-
-async function gql(url: string, token: string, query: string, variables: Record<string, unknown> = {}) {
-  const res = await fetch(url, {
-    method: "POST",
-    headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await res.json()) as { data?: Record<string, Record<string, unknown>>; errors?: unknown };
-  if (body.errors) throw new Error(JSON.stringify(body.errors));
-  return body.data!;
-}
 
 export async function benchBackfillWorkers(): Promise<void> {
   const pageSize = Number(process.env.BENCH_GONG_PAGE_SIZE ?? 25);
@@ -49,61 +32,18 @@ export async function benchBackfillWorkers(): Promise<void> {
     toMs: Date.now() - 2 * DAY,
     segmentsPerCall: 4,
   });
-  const gong = await startGongSimulator({
-    dataset: generateGongDataset(scenario),
-    quota: true,
-    switches: { pageSize },
+  const bench = await gongBench({
+    scenario,
+    simulator: { quota: true, switches: { pageSize } },
+    env: { REDIS_URL },
+    workers: 2,
   });
-  const database = await benchDatabase();
-  const env = {
-    NODE_ENV: "test",
-    DATABASE_URL: database.url,
-    REDIS_URL,
-    LOG_LEVEL: "silent",
-    JOB_PROCESS_EVERY_MS: "200",
-    WORKER_IN_PROCESS: "false",
-    GONG_CLIENT_ID: gong.clientId,
-    GONG_CLIENT_SECRET: gong.clientSecret,
-    GONG_AUTHORIZE_URL: `${gong.url}/oauth2/authorize`,
-    GONG_TOKEN_URL: `${gong.url}/oauth2/generate-customer-token`,
-  };
-  const runtimes: Runtime[] = [];
+  const { gong, api } = bench;
   try {
-    // A real port: the OAuth redirect URI (PUBLIC_URL) must point at this API.
-    const port = await freePort();
-    const api = await openRuntime(loadConfig({ ...env, PORT: String(port) }), { role: "serve", port });
-    runtimes.push(api);
-    for (const name of ["bench-worker-1", "bench-worker-2"])
-      runtimes.push(await openRuntime(loadConfig({ ...env, WORKER_NAME: name }), { role: "worker" }));
-    const url = api.app!.url();
-    const demo = await seedDemo(api.db.prisma, { scenario });
-    const token = await mintToken(api.config.jwt, { userId: demo.adminId, workspaceId: demo.workspaceId });
-    const connect = await gql(
-      url,
-      token,
-      `mutation { connectIntegration(provider: GONG) { authorizationUrl integration { id } } }`,
-    );
-    const { authorizationUrl, integration } = connect.connectIntegration as {
-      authorizationUrl: string;
-      integration: { id: string };
-    };
-    // The browser's round trip: callsync's start route (sets the state cookie), consent, callback.
-    const { outcome } = await authorizeInBrowser(authorizationUrl, token);
-    if (outcome !== "connected") throw new Error(`Gong authorization: ${outcome}`);
-    await gql(url, token, `mutation($id: ID!) { chooseBackfill(integrationId: $id, period: ALL_TIME) { id } }`, {
-      id: integration.id,
-    });
     gong.log.clear();
     const t0 = performance.now();
-    const started = await gql(url, token, `mutation($id: ID!) { startSync(integrationId: $id) { id } }`, {
-      id: integration.id,
-    });
-    const runId = Buffer.from(String(started.startSync!.id), "base64").toString().split(":")[1]!;
-    for (;;) {
-      const run = await api.db.prisma.syncRun.findUniqueOrThrow({ where: { id: runId } });
-      if (run.status !== "RUNNING") break;
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    const runId = await bench.startSync();
+    await bench.waitForRun(runId);
     const seconds = (performance.now() - t0) / 1000;
     const closed = await api.db.prisma.syncRun.findUniqueOrThrow({ where: { id: runId } });
     const failed = await api.db.prisma.syncUserStatus.findMany({ where: { runId, state: "FAILED" } });
@@ -150,8 +90,6 @@ export async function benchBackfillWorkers(): Promise<void> {
         `429s by path: ${[...byPath].map(([p, n]) => `${p} ${n}`).join(", ") || "none"}`,
     );
   } finally {
-    for (const r of runtimes.reverse()) await r.close();
-    await gong.close();
-    await database.drop();
+    await bench.close();
   }
 }

@@ -6,28 +6,10 @@
  */
 import { createClient } from "graphql-ws";
 import WebSocket from "ws";
-import { mintToken } from "../src/auth/tokens.js";
-import { loadConfig } from "../src/config.js";
-import { openRuntime } from "../src/runtime.js";
-import { seedDemo } from "../src/seed/demo.js";
-import { generateGongDataset } from "../src/simulators/gong/dataset.js";
-import { startGongSimulator } from "../src/simulators/gong/server.js";
 import { defaultScenario } from "../src/simulators/scenario.js";
-import { authorizeInBrowser } from "../test/support/oauth.js";
-import { benchDatabase, freePort, ms, percentile } from "./support.js";
+import { gongBench, ms, percentile } from "./support.js";
 
 const DAY = 86_400_000;
-
-async function gql(url: string, token: string, query: string, variables: Record<string, unknown> = {}) {
-  const res = await fetch(url, {
-    method: "POST",
-    headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await res.json()) as { data?: Record<string, never>; errors?: unknown };
-  if (body.errors) throw new Error(JSON.stringify(body.errors));
-  return body.data as Record<string, Record<string, unknown>>;
-}
 
 export async function benchEngine(): Promise<void> {
   const names = ["Ada", "Max", "Sam", "Lena", "Omar", "Iris", "Raj", "Zoe", "Tom", "Noah"];
@@ -39,42 +21,10 @@ export async function benchEngine(): Promise<void> {
   });
   // Every scenario user but the last has a workspace account; add one more so all ten import.
   scenario.users.push({ email: "nobody@elsewhere.test", firstName: "No", lastName: "Body" });
-  const gong = await startGongSimulator({ dataset: generateGongDataset(scenario), quota: true });
-  const database = await benchDatabase();
-  const port = await freePort();
-  const config = loadConfig({
-    NODE_ENV: "test",
-    DATABASE_URL: database.url,
-    LOG_LEVEL: "silent",
-    PORT: String(port),
-    PUBLIC_URL: `http://127.0.0.1:${port}`,
-    JOB_PROCESS_EVERY_MS: "200",
-    GONG_CLIENT_ID: gong.clientId,
-    GONG_CLIENT_SECRET: gong.clientSecret,
-    GONG_AUTHORIZE_URL: `${gong.url}/oauth2/authorize`,
-    GONG_TOKEN_URL: `${gong.url}/oauth2/generate-customer-token`,
-  });
-  const runtime = await openRuntime(config, { role: "start", port });
+  const bench = await gongBench({ scenario, simulator: { quota: true } });
+  const { gong, url, token, api: runtime } = bench;
+  const integration = { id: bench.integrationId };
   try {
-    const url = runtime.app!.url();
-    const demo = await seedDemo(runtime.db.prisma, { scenario });
-    const token = await mintToken(config.jwt, { userId: demo.adminId, workspaceId: demo.workspaceId });
-    const connect = await gql(
-      url,
-      token,
-      `mutation { connectIntegration(provider: GONG) { authorizationUrl integration { id } } }`,
-    );
-    const { authorizationUrl, integration } = connect.connectIntegration as {
-      authorizationUrl: string;
-      integration: { id: string };
-    };
-    // The browser's round trip: callsync's start route (sets the state cookie), consent, callback.
-    const { outcome } = await authorizeInBrowser(authorizationUrl, token);
-    if (outcome !== "connected") throw new Error(`Gong authorization: ${outcome}`);
-    await gql(url, token, `mutation($id: ID!) { chooseBackfill(integrationId: $id, period: ALL_TIME) { id } }`, {
-      id: integration.id,
-    });
-
     const latencies: number[] = [];
     const client = createClient({
       url: url.replace("http", "ws"),
@@ -103,7 +53,7 @@ export async function benchEngine(): Promise<void> {
     await new Promise((r) => setTimeout(r, 300));
     gong.log.clear();
     const t0 = performance.now();
-    await gql(url, token, `mutation($id: ID!) { startSync(integrationId: $id) { id } }`, { id: integration.id });
+    await bench.startSync();
     await finished;
     const seconds = (performance.now() - t0) / 1000;
     await client.dispose();
@@ -118,8 +68,6 @@ export async function benchEngine(): Promise<void> {
       `| ${calls} | ${seconds.toFixed(1)} | ${(calls / seconds).toFixed(1)} | ${requests} | ${((requests / calls) * 100).toFixed(1)} | ${gong.log.count((r) => r.status === 429)} | ${latencies.length} | ${ms(percentile(latencies, 50))} / ${ms(percentile(latencies, 95))} / ${ms(Math.max(...latencies))} |`,
     );
   } finally {
-    await runtime.close();
-    await gong.close();
-    await database.drop();
+    await bench.close();
   }
 }

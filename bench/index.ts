@@ -6,9 +6,12 @@
  *   engine:      end-to-end backfill throughput and event latency (Gong, documented quota)
  *   webhooks:    Gong webhook delivery → call readable through the API, p50/p95 over 60 events
  *   pacing:      3,000-call Gong backfill with two workers under the enforced quota: time vs bound, 429s
+ *   quota:       Gong backfill under a reduced daily quota (1,000 calls; `--quota-10k` for 10,000):
+ *                time vs the quota bound, requests per 100 calls
  * `npm run bench -- --quick` skips the two providers whose quota makes them take minutes;
  * `npm run bench -- --hot` runs only the hot reads and the fan-out;
- * `npm run bench -- --pacing` only the two-worker backfill under the enforced quota.
+ * `npm run bench -- --pacing` only the two-worker backfill under the enforced quota;
+ * `npm run bench -- --quota` (or `--quota-10k`) only the backfill under a reduced daily quota.
  */
 
 import { benchBackfillWorkers } from "./backfill-workers.js";
@@ -17,9 +20,15 @@ import { benchHot } from "./hot/index.js";
 import { benchClari } from "./providers/clari.js";
 import { benchGong } from "./providers/gong.js";
 import { benchSalesloft } from "./providers/salesloft.js";
+import { benchQuotaBackfill } from "./quota-backfill.js";
 import { benchWebhooks } from "./webhooks.js";
 
 const quick = process.argv.includes("--quick");
+
+if (process.argv.includes("--quota") || process.argv.includes("--quota-10k")) {
+  await benchQuotaBackfill();
+  process.exit(0);
+}
 
 if (process.argv.includes("--pacing")) {
   await benchBackfillWorkers();
@@ -42,4 +51,5 @@ for (const run of quick ? [benchGong] : [benchGong, benchClari, benchSalesloft])
 await benchEngine();
 await benchWebhooks();
 await benchBackfillWorkers();
+await benchQuotaBackfill();
 process.exit(0);

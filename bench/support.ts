@@ -1,11 +1,21 @@
-/** Bench helpers: throw-away migrated databases (fresh or cloned from a seeded template), timing statistics. */
+/**
+ * Bench helpers: throw-away migrated databases (fresh or cloned from a seeded template), timing
+ * statistics, and the connected Gong set-up of the end-to-end benches (gongBench).
+ */
 import { createHash, randomBytes } from "node:crypto";
 import { readdir, readFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import path from "node:path";
 import pg from "pg";
+import { mintToken } from "../src/auth/tokens.js";
+import { loadConfig } from "../src/config.js";
 import { applyMigrations, ensureDatabase } from "../src/db/migrate.js";
-import { MIGRATIONS_DIR } from "../src/runtime.js";
+import { MIGRATIONS_DIR, openRuntime, type Runtime } from "../src/runtime.js";
+import { seedDemo } from "../src/seed/demo.js";
+import { generateGongDataset } from "../src/simulators/gong/dataset.js";
+import { type GongSimulator, type GongSimulatorOptions, startGongSimulator } from "../src/simulators/gong/server.js";
+import type { Scenario } from "../src/simulators/scenario.js";
+import { authorizeInBrowser } from "../test/support/oauth.js";
 
 const SERVER = process.env.BENCH_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
 
@@ -99,4 +109,128 @@ export function freePort(): Promise<number> {
       s.close(() => resolve(port));
     });
   });
+}
+/**
+ * The Gong set-up every end-to-end bench starts from: a Gong simulator, a fresh database, callsync
+ * runtimes on it (one `start`, or a `serve` and workers), the demo workspace for the scenario, and
+ * a Gong integration connected through the browser's OAuth round trip with a backfill period
+ * chosen — ready for `startSync`.
+ */
+
+export type Gql = (
+  query: string,
+  variables?: Record<string, unknown>,
+) => Promise<Record<string, Record<string, unknown>>>;
+
+export interface GongBench {
+  gong: GongSimulator;
+  database: BenchDatabase;
+  /** The runtime that serves the API (`start`, or `serve` when workers are separate). */
+  api: Runtime;
+  url: string;
+  token: string;
+  /** The integration's global id. */
+  integrationId: string;
+  gql: Gql;
+  /** startSync; returns the run's row id. */
+  startSync(): Promise<string>;
+  /** Waits until the run is no longer RUNNING. */
+  waitForRun(runId: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface GongBenchOptions {
+  scenario: Scenario;
+  simulator?: Omit<GongSimulatorOptions, "dataset">;
+  /** Extra configuration (REDIS_URL, GONG_QUOTA, …). */
+  env?: Record<string, string>;
+  /** 0 (default): one `start` runtime that also works; n: a `serve` and n worker runtimes. */
+  workers?: number;
+  period?: "DAYS_30" | "ALL_TIME";
+}
+
+export async function gongBench(options: GongBenchOptions): Promise<GongBench> {
+  const gong = await startGongSimulator({ ...options.simulator, dataset: generateGongDataset(options.scenario) });
+  const database = await benchDatabase();
+  const runtimes: Runtime[] = [];
+  const close = async () => {
+    gong.webhooks.clear();
+    for (const r of runtimes.reverse()) await r.close();
+    await gong.close();
+    await database.drop();
+  };
+  try {
+    // A real port: the OAuth redirect URI (PUBLIC_URL) must point at this API.
+    const port = await freePort();
+    const workers = options.workers ?? 0;
+    const env = {
+      NODE_ENV: "test",
+      DATABASE_URL: database.url,
+      LOG_LEVEL: "silent",
+      JOB_PROCESS_EVERY_MS: "200",
+      GONG_CLIENT_ID: gong.clientId,
+      GONG_CLIENT_SECRET: gong.clientSecret,
+      GONG_AUTHORIZE_URL: `${gong.url}/oauth2/authorize`,
+      GONG_TOKEN_URL: `${gong.url}/oauth2/generate-customer-token`,
+      ...(workers > 0 ? { WORKER_IN_PROCESS: "false" } : {}),
+      ...options.env,
+    };
+    const config = loadConfig({ ...env, PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}` });
+    const api = await openRuntime(config, { role: workers > 0 ? "serve" : "start", port });
+    runtimes.push(api);
+    for (let i = 1; i <= workers; i++)
+      runtimes.push(await openRuntime(loadConfig({ ...env, WORKER_NAME: `bench-worker-${i}` }), { role: "worker" }));
+    const url = api.app!.url();
+    const demo = await seedDemo(api.db.prisma, { scenario: options.scenario });
+    const token = await mintToken(config.jwt, { userId: demo.adminId, workspaceId: demo.workspaceId });
+    const gql: Gql = async (query, variables = {}) => {
+      const res = await fetch(url, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+        body: JSON.stringify({ query, variables }),
+      });
+      const body = (await res.json()) as { data?: Record<string, Record<string, unknown>>; errors?: unknown };
+      if (body.errors) throw new Error(JSON.stringify(body.errors));
+      return body.data!;
+    };
+    const connect = await gql(
+      `mutation { connectIntegration(provider: GONG) { authorizationUrl integration { id } } }`,
+    );
+    const { authorizationUrl, integration } = connect.connectIntegration as {
+      authorizationUrl: string;
+      integration: { id: string };
+    };
+    // The browser's round trip: callsync's start route (sets the state cookie), consent, callback.
+    const { outcome } = await authorizeInBrowser(authorizationUrl, token);
+    if (outcome !== "connected") throw new Error(`Gong authorization: ${outcome}`);
+    const id = integration.id;
+    await gql(`mutation($id: ID!, $p: BackfillPeriod!) { chooseBackfill(integrationId: $id, period: $p) { id } }`, {
+      id,
+      p: options.period ?? "ALL_TIME",
+    });
+    return {
+      gong,
+      database,
+      api,
+      url,
+      token,
+      integrationId: id,
+      gql,
+      async startSync() {
+        const started = await gql(`mutation($id: ID!) { startSync(integrationId: $id) { id } }`, { id });
+        return Buffer.from(String(started.startSync!.id), "base64").toString().split(":")[1]!;
+      },
+      async waitForRun(runId) {
+        for (;;) {
+          const run = await api.db.prisma.syncRun.findUniqueOrThrow({ where: { id: runId } });
+          if (run.status !== "RUNNING") return;
+          await new Promise((r) => setTimeout(r, 200));
+        }
+      },
+      close,
+    };
+  } catch (e) {
+    await close();
+    throw e;
+  }
 }
