@@ -95,6 +95,12 @@ const env = z.object({
   /** How often the clean-up job runs, and how many rows one DELETE removes. */
   JOB_CLEANUP_EVERY_MS: z.coerce.number().int().positive().default(600_000),
   JOB_CLEANUP_BATCH: z.coerce.number().int().positive().default(1_000),
+  /** Accepted webhook deliveries (replay detection) are deleted this long after they arrived (30 days). */
+  WEBHOOK_DELIVERY_RETENTION_MS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(30 * 86_400_000),
   /** A due job not started after this long counts as overdue in the queue metrics. */
   JOB_OVERDUE_AFTER_MS: z.coerce.number().int().positive().default(60_000),
   /** Jobs one worker runs at once, in all; per-user imports one worker runs at once. */
@@ -282,6 +288,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
         failedMs: e.JOB_FAILED_RETENTION_MS,
         everyMs: e.JOB_CLEANUP_EVERY_MS,
         batchSize: e.JOB_CLEANUP_BATCH,
+        webhookDeliveriesMs: e.WEBHOOK_DELIVERY_RETENTION_MS,
       },
       workerName: e.WORKER_NAME ?? `callsync-${process.pid}`,
     },

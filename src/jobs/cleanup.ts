@@ -6,6 +6,11 @@
  *
  * What users see of a sync (runs, per-user results, errors) lives in callsync's own tables
  * (SyncRun, SyncUserStatus); the job rows are only the queue's bookkeeping.
+ *
+ * The same job removes webhook deliveries (WebhookDelivery: one row per accepted body, how a
+ * replay is told from a new event) older than their retention. A signed Gong delivery expires
+ * long before that (its JWT `exp`); a replay older than the retention that still got through
+ * would only import the same call again, which is idempotent.
  */
 import type pg from "pg";
 
@@ -18,6 +23,8 @@ export interface RetentionSettings {
   everyMs: number;
   /** Rows one DELETE removes at most. */
   batchSize: number;
+  /** Accepted webhook deliveries are forgotten this long after they arrived. */
+  webhookDeliveriesMs: number;
 }
 
 /** Batches one clean-up run deletes at most; the rest waits for the next run. */
@@ -62,6 +69,32 @@ export async function removeFinishedJobs(
           LIMIT $3
           FOR UPDATE SKIP LOCKED)`,
       [finishedBefore, failedBefore, settings.batchSize],
+    );
+    const n = result.rowCount ?? 0;
+    removed += n;
+    if (n < settings.batchSize) break;
+    await options.afterBatch?.();
+  }
+  return { removed };
+}
+
+/**
+ * Deletes webhook deliveries received more than `webhookDeliveriesMs` ago, oldest first,
+ * `batchSize` rows per statement (by the receivedAt index), until none is left or MAX_BATCHES_PER_RUN.
+ */
+export async function removeOldWebhookDeliveries(
+  pool: pg.Pool,
+  settings: Pick<RetentionSettings, "webhookDeliveriesMs" | "batchSize">,
+  options: { now?: Date; afterBatch?: () => Promise<void> } = {},
+): Promise<{ removed: number }> {
+  const before = new Date((options.now ?? new Date()).getTime() - settings.webhookDeliveriesMs);
+  let removed = 0;
+  for (let batch = 0; batch < MAX_BATCHES_PER_RUN; batch++) {
+    const result = await pool.query(
+      `DELETE FROM "WebhookDelivery" WHERE id IN (
+         SELECT id FROM "WebhookDelivery" WHERE "receivedAt" < $1
+          ORDER BY "receivedAt" LIMIT $2 FOR UPDATE SKIP LOCKED)`,
+      [before, settings.batchSize],
     );
     const n = result.rowCount ?? 0;
     removed += n;

@@ -8,7 +8,7 @@
  * - sync:webhook-calls {integrationId, providerCallIds}  calls a verified webhook announced (src/webhooks)
  * - sync:scheduled   {integrationId, dueAt}  the recurring sync (one per integration, by a unique
  *                                   index), on its integration's grid (schedule.ts)
- * - jobs:cleanup      {}               deletes finished one-off jobs after their retention (cleanup.ts)
+ * - jobs:cleanup      {}               deletes finished one-off jobs and old webhook deliveries after their retention (cleanup.ts)
  * - privacy:retention {}               daily: calls older than their workspace's retention window lose their content
  *
  * A job whose worker died is unlocked after its lock lifetime and taken by another worker.
@@ -29,7 +29,7 @@ import type pg from "pg";
 import type { Logger } from "../logger.js";
 import type { JobQueue, SyncEngine } from "../sync/engine.js";
 import { JobLease, LeaseLost } from "../sync/lease.js";
-import { cleanupIndexSql, type RetentionSettings, removeFinishedJobs } from "./cleanup.js";
+import { cleanupIndexSql, type RetentionSettings, removeFinishedJobs, removeOldWebhookDeliveries } from "./cleanup.js";
 import { alignScheduledJobs, nextScheduledRun, repeatIntervalOf, setNextScheduledRun } from "./schedule.js";
 
 export const JOB = {
@@ -270,6 +270,11 @@ async function createJobsLocked(options: JobsOptions): Promise<Jobs> {
             afterBatch: async () => lease.assertHeld(),
           });
           if (removed > 0) options.log.info({ removed }, "finished jobs removed");
+          const deliveries = await removeOldWebhookDeliveries(options.pool, options.retention, {
+            afterBatch: async () => lease.assertHeld(),
+          });
+          if (deliveries.removed > 0)
+            options.log.info({ removed: deliveries.removed }, "webhook deliveries past their retention removed");
         }),
         { concurrency: 1, lockLimit: 1 },
       );
