@@ -43,7 +43,7 @@ export async function benchQuotaBackfill(calls = process.argv.includes("--quota-
         { points: budget, duration: windowS },
       ],
     },
-    env: { GONG_QUOTA: `3/1,${budget}/${windowS}:budget` },
+    env: { GONG_QUOTA: `3/1,${budget}/${windowS}:budget`, LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? "silent" },
   });
   const { gong, api } = bench;
   try {
@@ -74,6 +74,12 @@ export async function benchQuotaBackfill(calls = process.argv.includes("--quota-
     console.log(
       `| ${run.status} | ${stored} | ${stored - distinct} | ${seconds.toFixed(1)} | ${bound.toFixed(1)} | ${(seconds / bound).toFixed(2)} | ${requests} | ${((requests / stored) * 100).toFixed(2)} | ${limited} | ${rows[0].n} |`,
     );
+    if (run.status !== "COMPLETED") {
+      const failed = await api.db.prisma.syncUserStatus.findMany({ where: { runId, state: "FAILED" } });
+      console.log(
+        `\nThe run ended ${run.status}: ${failed.length} user(s) FAILED (${[...new Set(failed.map((u) => `${u.errorCode} after ${u.attempts} attempts`))].join("; ")})`,
+      );
+    }
   } finally {
     await bench.close();
   }

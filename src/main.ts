@@ -11,6 +11,7 @@ import { mintToken } from "./auth/tokens.js";
 import { type Config, loadConfig } from "./config.js";
 import { type DataDirLock, lockDataDir, lockOwner } from "./db/data-dir-lock.js";
 import { type DemoSimulators, startDemoSimulators } from "./demo/simulators.js";
+import { wireDemoWebhooks } from "./demo/webhooks.js";
 import { openRuntime, type Runtime } from "./runtime.js";
 import { seedDemo } from "./seed/demo.js";
 import { StartupError, startupProblem } from "./startup-error.js";
@@ -93,6 +94,8 @@ async function start(locks: DataDirLock[]): Promise<{ runtime: Runtime; sims: De
   const runtime = await openRuntime(config, { role: "start", graphiqlAuthorization: () => graphiqlAuthorization });
   if (!config.databaseUrl) locks[0]?.publish(runtime.databaseUrl);
   const demo = await seedDemo(runtime.db.prisma, sims ? { scenario: sims.scenario } : {});
+  // The simulators deliver webhooks to every endpoint an admin enables; a new Gong call every 2 minutes.
+  if (sims) wireDemoWebhooks(runtime, sims);
   const adminToken = await mintToken(config.jwt, { userId: demo.adminId, workspaceId: demo.workspaceId }, "24h");
   if (!config.production) graphiqlAuthorization = `Bearer ${adminToken}`;
   const graphqlUrl = runtime.app!.url();
@@ -111,6 +114,7 @@ async function start(locks: DataDirLock[]): Promise<{ runtime: Runtime; sims: De
       `  Simulators   Gong ${sims.gong.url} · Salesloft ${sims.salesloft.url} · Clari Copilot ${sims.clari.url}`,
       `               Clari API key "${sims.clari.apiKeys.default.apiKey}", secret "${sims.clari.apiKeys.default.apiSecret}"`,
       `  Failures     make provider users fail: ${sims.gong.url}/_sim · ${sims.salesloft.url}/_sim · ${sims.clari.url}/_sim`,
+      "  Webhooks     enableWebhook on a Gong or Salesloft integration: the simulator delivers to it (a new Gong call every 2 min)",
     );
   console.log(lines.join("\n"));
   return { runtime, sims };
