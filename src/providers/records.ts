@@ -141,3 +141,46 @@ export function oddRecords(items: readonly unknown[], schema: z.ZodType, where: 
   for (const [i, item] of items.entries()) if (!schema.safeParse(item).success) odd.push(`${where}[${i}]`);
   return odd;
 }
+
+/**
+ * One TRANSCRIPT record for a call whose transcript had parts (`what`: sentences, monologues,
+ * segments) that could not be read: the call is stored with the readable part. `skipped` are
+ * the unreadable parts as parseItems returned them; null when there were none.
+ */
+export function transcriptPartsSkipped(
+  callId: string,
+  skipped: readonly SkippedRecord[],
+  total: number,
+  what: string,
+): SkippedRecord | null {
+  const first = skipped[0];
+  if (!first) return null;
+  const detail = first.reason.replace(/^The provider's \w+ could not be read: /, "");
+  return skippedRecord(
+    "TRANSCRIPT",
+    callId,
+    first.reasonCode,
+    `${skipped.length} of ${total} ${what} of the transcript could not be read and were left out (${detail}); the rest of the call was imported`,
+  );
+}
+
+/** A call's transcript that could not be read at all: the call is stored without it. */
+export function transcriptSkipped(callId: string, reasonCode: SkipReasonCode, detail: string): SkippedRecord {
+  return skippedRecord(
+    "TRANSCRIPT",
+    callId,
+    reasonCode,
+    `The transcript could not be read (${detail}); the call was imported without it`,
+  );
+}
+
+/** Parses one record (a detail answer) like parseItems parses a list item: the value, or why not. */
+export function parseRecord<S extends z.ZodType>(
+  raw: unknown,
+  schema: S,
+): { ok: true; value: z.infer<S> } | { ok: false; reasonCode: SkipReasonCode; detail: string } {
+  const parsed = schema.safeParse(raw);
+  if (parsed.success) return { ok: true, value: parsed.data };
+  const issue = parsed.error.issues[0];
+  return { ok: false, reasonCode: reasonCode(issue, raw), detail: describeIssue(issue, raw) };
+}

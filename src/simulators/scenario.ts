@@ -62,6 +62,11 @@ export interface ScenarioVarieties {
   gongSparseMetaData: boolean;
   /** Gong: one call per user the client cannot map (metaData.duration not a number). */
   gongUnmappableCall: boolean;
+  /**
+   * Gong: per user, one transcript with a monologue that cannot be read (`sentences` not a list)
+   * and one whose `transcript` cannot be read at all (not a list).
+   */
+  gongUnreadableTranscripts: boolean;
   /** Salesloft: people without `crm_id` (every other deal's contact). */
   salesloftPeopleWithoutCrmId: boolean;
   /**
@@ -69,6 +74,10 @@ export interface ScenarioVarieties {
    * 4th linked conversation naming only its account (no opportunity).
    */
   salesloftAccountsWithoutCrmKey: boolean;
+  /** Salesloft: per user, one conversation whose `/extensive` detail cannot be read (`attendees` not a list). */
+  salesloftUnmappableDetail: boolean;
+  /** Salesloft: per user, one transcript with a sentence that cannot be read (`start_time` not a number). */
+  salesloftUnreadableSentence: boolean;
   /** Clari Copilot: calls whose users carry no `isOrganizer` (the owner comes from the call's users list). */
   clariNoOrganizer: boolean;
   /** Clari Copilot: joined participants with a name only (no email, no personId). */
@@ -77,6 +86,13 @@ export interface ScenarioVarieties {
   clariFailedWithParticipants: boolean;
   /** Clari Copilot: metrics with keys callsync does not read. */
   clariExtraMetrics: boolean;
+  /** Clari Copilot: per user, one finished call whose `/call-details` cannot be read (`summary` not an object). */
+  clariUnmappableDetail: boolean;
+  /**
+   * Clari Copilot: per user, one call whose transcript has a segment that cannot be read (`start`
+   * not a number) and one whose `transcript` cannot be read at all (not a list).
+   */
+  clariUnreadableTranscripts: boolean;
 }
 
 /** Every variety on: the scenario an end-to-end test imports to cover them all. */
@@ -89,12 +105,17 @@ export const ALL_VARIETIES: ScenarioVarieties = {
   gongTranscriptTopics: true,
   gongSparseMetaData: true,
   gongUnmappableCall: true,
+  gongUnreadableTranscripts: true,
   salesloftPeopleWithoutCrmId: true,
   salesloftAccountsWithoutCrmKey: true,
+  salesloftUnmappableDetail: true,
+  salesloftUnreadableSentence: true,
   clariNoOrganizer: true,
   clariNameOnlyParticipants: true,
   clariFailedWithParticipants: true,
   clariExtraMetrics: true,
+  clariUnmappableDetail: true,
+  clariUnreadableTranscripts: true,
 };
 
 export const variety = (scenario: Scenario, name: keyof ScenarioVarieties): boolean =>

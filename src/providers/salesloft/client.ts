@@ -21,7 +21,14 @@ import { ProviderError, type ProviderErrorCode, parseRetryAfter } from "../error
 import { type HttpResponseInfo, ProviderHttp } from "../http.js";
 import { Pacer, type PacerOptions, type QuotaWindow } from "../pacer.js";
 import { countRepeat, hasMorePages, LoopGuard, pageFingerprint } from "../paging.js";
-import { idAt, mapItems, parseItems } from "../records.js";
+import {
+  idAt,
+  mapItems,
+  parseItems,
+  parseRecord,
+  skippedRecord,
+  transcriptPartsSkipped,
+} from "../records.js";
 import type {
   CallPage,
   CallProviderClient,
@@ -423,9 +430,15 @@ class SalesloftClient implements CallProviderClient {
     owner: ProviderUser | null,
   ): Promise<{ records: CallRecord[]; skipped: SkippedRecord[] }> {
     if (conversations.length === 0) return { records: [], skipped: [] };
-    const fetched = await mapLimit(conversations, this.concurrency, (c) => this.extensive(c));
+    const details = await mapLimit(conversations, this.concurrency, (c) => this.extensive(c));
+    const skipped: SkippedRecord[] = [];
+    const fetched: { conversation: SalesloftExtensiveConversation; extensive: boolean }[] = [];
+    for (const d of details) {
+      if ("skipped" in d) skipped.push(d.skipped);
+      else fetched.push(d);
+    }
     const full = fetched.map((f) => f.conversation);
-    const [sentences, opportunities, accounts, people, cdrs, usersByEmail] = await Promise.all([
+    const [transcripts, opportunities, accounts, people, cdrs, usersByEmail] = await Promise.all([
       mapLimit(full, this.concurrency, async (c) => (c.transcription?.id ? this.sentences(c.transcription.id) : null)),
       this.lookup(
         "opportunities",
@@ -447,13 +460,13 @@ class SalesloftClient implements CallProviderClient {
     ]);
     if (owner?.email && !usersByEmail.has(owner.email.toLowerCase()))
       usersByEmail.set(owner.email.toLowerCase(), owner);
-    return mapItems(
+    const mapped = mapItems(
       full.map((c, i) => ({ c, i })),
       ({ c, i }) => {
         const bundle: ConversationBundle = {
           conversation: c,
           extensive: fetched[i]?.extensive ?? false,
-          sentences: sentences[i] ?? null,
+          sentences: transcripts[i]?.sentences ?? null,
           opportunity: (c.opportunity?.id && opportunities.get(c.opportunity.id)) || null,
           account: (c.account?.id && accounts.get(c.account.id)) || null,
           person: (c.person?.id && people.get(c.person.id)) || null,
@@ -465,27 +478,55 @@ class SalesloftClient implements CallProviderClient {
       "CALL",
       ({ c }) => c.id,
     );
+    // Sentences that could not be read were left out of their (stored) call's transcript: counted.
+    const stored = new Set(mapped.records.map((r) => r.providerCallId));
+    for (const [i, c] of full.entries()) {
+      const t = transcripts[i];
+      const partial = t && stored.has(c.id) ? transcriptPartsSkipped(c.id, t.unreadable, t.total, "sentences") : null;
+      if (partial) skipped.push(partial);
+    }
+    return { records: mapped.records, skipped: [...skipped, ...mapped.skipped] };
   }
 
-  /** `/extensive`; tenants without the AI add-on answer 404, then the listed conversation is all there is. */
+  /**
+   * `/extensive`; tenants without the AI add-on answer 404, then the listed conversation is all
+   * there is. A field `/extensive` leaves out is taken from the listed conversation (next best);
+   * a detail that still cannot be read skips that conversation, with its id and the reason.
+   */
   private async extensive(
     c: SalesloftConversation,
-  ): Promise<{ conversation: SalesloftExtensiveConversation; extensive: boolean }> {
+  ): Promise<{ conversation: SalesloftExtensiveConversation; extensive: boolean } | { skipped: SkippedRecord }> {
+    let raw: unknown;
     try {
-      const res = await this.get(
-        `/v2/conversations/${encodeURIComponent(c.id)}/extensive`,
-        singleEnvelope(extensiveConversationSchema),
-      );
-      return { conversation: res.data, extensive: true };
+      raw = (await this.get(`/v2/conversations/${encodeURIComponent(c.id)}/extensive`, singleEnvelope(z.unknown())))
+        .data;
     } catch (e) {
       if (e instanceof ProviderError && e.code === "NOT_FOUND") return { conversation: c, extensive: false };
       throw e;
     }
+    const withListed = raw !== null && typeof raw === "object" && !Array.isArray(raw) ? { ...c, ...raw } : raw;
+    const parsed = parseRecord(withListed, extensiveConversationSchema);
+    if (parsed.ok) return { conversation: parsed.value, extensive: true };
+    return {
+      skipped: skippedRecord(
+        "CALL",
+        c.id,
+        parsed.reasonCode,
+        `The provider's call details (/extensive) could not be read: ${parsed.detail}`,
+      ),
+    };
   }
 
-  /** All sentences of a transcription; null when Salesloft does not have them (yet). */
-  private async sentences(transcriptionId: string): Promise<SalesloftSentence[] | null> {
-    const all: SalesloftSentence[] = [];
+  /**
+   * All sentences of a transcription, with the ones that could not be read (left out, counted
+   * by the caller); null when Salesloft does not have them (yet).
+   */
+  private async sentences(
+    transcriptionId: string,
+  ): Promise<{ sentences: SalesloftSentence[]; unreadable: SkippedRecord[]; total: number } | null> {
+    const sentences: SalesloftSentence[] = [];
+    const unreadable: SkippedRecord[] = [];
+    let total = 0;
     const guard = new LoopGuard("page of transcript sentences");
     try {
       for (let page = 1; ; page++) {
@@ -496,15 +537,17 @@ class SalesloftClient implements CallProviderClient {
         );
         // Sentences carry the transcription's id, not their own: a page is told by its text and times.
         guard.page(res.data.map((x) => JSON.stringify(x)));
-        // A sentence of an unexpected shape is left out; the rest of the transcript is kept.
-        all.push(...parseItems(res.data, sentenceSchema, "CALL", () => transcriptionId).items);
+        const parsed = parseItems(res.data, sentenceSchema, "TRANSCRIPT", () => transcriptionId, "sentence");
+        sentences.push(...parsed.items);
+        unreadable.push(...parsed.skipped);
+        total += res.data.length;
         if (!salesloftHasMore(res)) break;
       }
     } catch (e) {
       if (e instanceof ProviderError && e.code === "NOT_FOUND") return null;
       throw e;
     }
-    return all;
+    return { sentences, unreadable, total };
   }
 
   /** Batched `ids[]` lookups on a list endpoint, through the cache; ids Salesloft does not return map to null. */

@@ -322,6 +322,12 @@ export function generateSalesloftDataset(scenario: Scenario, options: SalesloftG
         invitees,
         meddpicc: { id: uuid(rand), categories: [] },
       });
+      // Varieties follow `j`, not the random stream, so the rest of a seed's data stays as it was.
+      const made = conversations.at(-1) as Record<string, unknown>;
+      if (variety(scenario, "salesloftUnmappableDetail") && j === 1)
+        made.attendees = { host: host.email, count: attendees.length };
+      if (variety(scenario, "salesloftUnreadableSentence") && j === 2 && sentences[transcriptionId]?.[1])
+        (sentences[transcriptionId][1] as Record<string, unknown>).start_time = "00:00:07";
     }
   }
   conversations.sort((a, b) => Date.parse(a.created_at) - Date.parse(b.created_at));
