@@ -21,14 +21,7 @@ import { ProviderError, type ProviderErrorCode, parseRetryAfter } from "../error
 import { type HttpResponseInfo, ProviderHttp } from "../http.js";
 import { Pacer, type PacerOptions, type QuotaWindow } from "../pacer.js";
 import { countRepeat, hasMorePages, LoopGuard, pageFingerprint } from "../paging.js";
-import {
-  idAt,
-  mapItems,
-  parseItems,
-  parseRecord,
-  skippedRecord,
-  transcriptPartsSkipped,
-} from "../records.js";
+import { idAt, mapItems, parseItems, parseRecord, skippedRecord, transcriptPartsSkipped } from "../records.js";
 import type {
   CallPage,
   CallProviderClient,
