@@ -173,7 +173,7 @@ export function providerContract(provider: ContractProvider): void {
       expect(JSON.parse(stored)).toMatchObject({ v: 1 });
       const other = s.newClient();
       const rest: CallRecord[] = [];
-      for (let cursor: string | null = stored; cursor !== null; ) {
+      for (let cursor: string | null = stored; cursor !== null && rest.length < 1000; ) {
         const page: CallPage = await other.listCallsPage(user, s.window, cursor);
         rest.push(...page.calls);
         cursor = page.nextCursor;
