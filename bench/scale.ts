@@ -2,7 +2,8 @@
  * `npm run bench:scale`: the scheduler at scale. N Gong integrations (one workspace and one
  * simulator account each, 3 matched users), all connected at the same moment, worker processes
  * (`npm run worker`) doing the work, the sync interval shortened so a few waves fit in minutes.
- * Prints per wave (the k-th scheduled run of every integration): syncs expected / run, start lag
+ * Waits for every backfill, then prints per wave (the k-th scheduled run of every integration
+ * after the last backfill finished; earlier ones are one "during backfill" row): syncs expected / run, start lag
  * (start − due) p50 / p95 / max, run duration p50 / p95, scheduled runs per worker, the most jobs
  * one worker held claimed at once, jobs table rows at the wave's end (and its peak), the workers'
  * CPU and peak RSS during it, PostgreSQL connections. Numbers only; nothing is asserted.
