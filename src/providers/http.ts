@@ -150,7 +150,6 @@ export class ProviderHttp {
 
   private async once<S extends z.ZodType>(req: JsonRequest<S>): Promise<z.infer<S> | null> {
     const { pacer, paceKey, session, authorize } = this.options;
-    await pacer.take(paceKey, req.cost ?? 1);
     const url = new URL(req.url);
     for (const [k, v] of Object.entries(req.query ?? {})) {
       if (v === undefined) continue;
@@ -160,13 +159,18 @@ export class ProviderHttp {
     const headers: Record<string, string> = { accept: "application/json", ...req.headers };
     if (session && authorize) Object.assign(headers, authorize(await session.current()));
     if (req.json !== undefined) headers["content-type"] = "application/json";
+    const payload = req.json === undefined ? undefined : JSON.stringify(req.json);
+    // The send slot is taken last, when nothing but the request itself is left to do: the
+    // provider counts arrivals, and a credentials read (a database round trip) between slot and
+    // send let two departures of a loaded process arrive closer than their slots.
+    await pacer.take(paceKey, req.cost ?? 1);
 
     let res: Response;
     try {
       res = await (this.options.fetch ?? fetch)(url, {
         method: req.method,
         headers,
-        body: req.json === undefined ? undefined : JSON.stringify(req.json),
+        body: payload,
         signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000),
         // Credentials never follow a redirect (the outbound guard also turns a 3xx into an error).
         redirect: "manual",
