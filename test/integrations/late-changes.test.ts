@@ -2,15 +2,18 @@
  * Changes that arrive after a call was imported: edits upstream after the incremental overlap are
  * caught by the periodic deep re-read (incremental syncs read back `overlapMs`; once per
  * `deepEveryMs` a sync reads back `deepRereadMs`, the backfill counting as one), and an AI summary
- * published after the transcript is fetched by the follow-up that ends each run.
+ * published after the transcript is fetched by the follow-up that ends each run. A call deleted in
+ * Gong (Gong sends no delete event) is found missing by the next re-read of its window, marked
+ * deleted upstream and hidden from the call list; listed again, it is restored.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateGongDataset } from "../../src/simulators/gong/dataset.js";
 import { type GongSimulator, startGongSimulator } from "../../src/simulators/gong/server.js";
 import { defaultScenario } from "../../src/simulators/scenario.js";
-import { WizardSyncNowDocument } from "../generated/graphql.js";
+import { UpstreamCallsDocument, WizardSyncNowDocument } from "../generated/graphql.js";
 import type { TestApi } from "../support/api.js";
 import { type ApiEnv, backfillThroughWizard, gongEnv, runFinished } from "../support/backfill.js";
+import { globalId } from "../support/fixtures.js";
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -99,5 +102,37 @@ describe("an AI summary published after the transcript", () => {
       include: { summary: true },
     });
     expect(filled.summary?.brief).toBe(content?.brief);
+  });
+});
+
+describe("a call deleted in Gong", () => {
+  it("is marked deleted upstream by the next re-read of its window, hidden from the list, and restored if listed again", async () => {
+    const hosts = new Map(gong.dataset.users.map((u) => [u.id, u.emailAddress]));
+    const victim = gong.dataset.calls.find((c) => {
+      const age = Date.now() - Date.parse(String(c.metaData.started));
+      return (
+        String(hosts.get(String(c.metaData.primaryUserId))).endsWith("@acme.test") && age > 3 * DAY && age < 10 * DAY
+      );
+    })!;
+    const id = String(victim.metaData.id);
+    const stored = await api.prisma.call.findFirstOrThrow({ where: { providerCallId: id } });
+    expect(stored.deletedUpstreamAt).toBeNull();
+    expect(gong.deleteCall(id)).toBe(true);
+
+    const ask = Date.now();
+    await api.prisma.syncRun.updateMany({ data: { startedAt: new Date(Date.now() - 2 * HOUR) } });
+    await syncNow(); // a deep re-read: the call's window is read again
+    const marked = await api.prisma.call.findMany({ where: { deletedUpstreamAt: { not: null } } });
+    expect(marked.map((c) => c.providerCallId)).toEqual([id]);
+    expect(marked[0]!.deletedUpstreamAt!.getTime()).toBeGreaterThanOrEqual(ask);
+    const list = await api.gql(UpstreamCallsDocument, {}, token);
+    expect(list.data!.calls.edges.map((e) => e.node.id)).not.toContain(globalId("Call", stored.id));
+    const shown = await api.gql(UpstreamCallsDocument, { filter: { includeDeletedUpstream: true } }, token);
+    expect(shown.data!.calls.edges.map((e) => e.node.id)).toContain(globalId("Call", stored.id));
+
+    gong.dataset.calls.push(victim);
+    await api.prisma.syncRun.updateMany({ data: { startedAt: new Date(Date.now() - 2 * HOUR) } });
+    await syncNow();
+    expect((await api.prisma.call.findUniqueOrThrow({ where: { id: stored.id } })).deletedUpstreamAt).toBeNull();
   });
 });
