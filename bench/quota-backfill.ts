@@ -43,7 +43,11 @@ export async function benchQuotaBackfill(calls = process.argv.includes("--quota-
         { points: budget, duration: windowS },
       ],
     },
-    env: { GONG_QUOTA: `3/1,${budget}/${windowS}:budget`, LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? "silent" },
+    env: {
+      GONG_QUOTA: `3/1,${budget}/${windowS}:budget`,
+      LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? "silent",
+      ...(process.env.BENCH_IMPORT_CONCURRENCY ? { IMPORT_CONCURRENCY: process.env.BENCH_IMPORT_CONCURRENCY } : {}),
+    },
   });
   const { gong, api } = bench;
   try {
