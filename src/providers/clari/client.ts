@@ -21,7 +21,7 @@ import { ProviderError, parseRetryAfter } from "../errors.js";
 import { type Classifier, describeBody, type HttpClientOptions, ProviderHttp } from "../http.js";
 import { Pacer, type PacerOptions, type QuotaWindow } from "../pacer.js";
 import { countRepeat, hasMorePages, LoopGuard, pageFingerprint } from "../paging.js";
-import { idAt, parseItems } from "../records.js";
+import { idAt, parseItems, parseRecord, skippedRecord, transcriptPartsSkipped, transcriptSkipped } from "../records.js";
 import type {
   CallPage,
   CallProviderClient,
@@ -45,12 +45,15 @@ import {
 import {
   type ClariCall,
   type ClariCallDetails,
-  ClariCallDetailsResponseSchema,
+  ClariCallDetailsEnvelopeSchema,
+  ClariCallDetailsRecordSchema,
   ClariCallSchema,
   ClariCallsEnvelopeSchema,
+  ClariTranscriptSegmentSchema,
   type ClariUser,
   ClariUserSchema,
   ClariUsersEnvelopeSchema,
+  readClariPagination,
 } from "./schemas.js";
 
 export const CLARI_BASE_URL = "https://rest-api.copilot.clari.com";
@@ -200,7 +203,7 @@ class ClariCopilotClient implements ClariClient {
   /** `GET /call-details`: 404/400 mean "unknown or not ready yet". */
   private readonly detailsHttp: ProviderHttp;
   private directory: { loadedAt: number; value: ClariDirectory } | null = null;
-  private readonly detailsCache = new Map<string, { modified: string | null; details: ClariCallDetails }>();
+  private readonly detailsCache = new Map<string, { modified: string | null; read: DetailsRead }>();
 
   constructor(private readonly options: ClariClientOptions) {
     this.base = (options.baseUrl ?? CLARI_BASE_URL).replace(/\/+$/, "");
@@ -306,7 +309,7 @@ class ClariCopilotClient implements ClariClient {
       const parsed = parseItems(res.users, ClariUserSchema, "USER", idAt("id", "email"));
       for (const u of parsed.items) users.set(u.id, u);
       skipped.push(...parsed.skipped);
-      const p = res.pagination;
+      const p = readClariPagination(res.pagination);
       // /users is one answer unless it says otherwise ([I] whether it pages at all).
       if (!p?.hasMore || res.users.length === 0) break;
       query = { skip: p.nextPageSkip ?? (query?.skip ?? 0) + res.users.length, limit: CLARI_MAX_LIMIT };
@@ -410,14 +413,22 @@ class ClariCopilotClient implements ClariClient {
     const fresh = listed.filter((c, i) => !(times[i] === cursor.last && seen.has(c.id)));
 
     const directory = fresh.length > 0 ? await this.loadDirectory() : new Map();
-    const calls = await mapLimit(fresh, this.options.detailsConcurrency ?? 4, async (call) =>
-      this.withPrivacy(call, mapClariCall(call, await this.detailsFor(call), directory)),
-    );
+    const skipped = [...parsed.skipped];
+    const mapped = await mapLimit(fresh, this.options.detailsConcurrency ?? 4, async (call) => {
+      const read = await this.detailsFor(call);
+      if ("skip" in read) {
+        skipped.push(read.skip);
+        return null;
+      }
+      if (read.transcriptSkip) skipped.push(read.transcriptSkip);
+      return this.withTranscript(read, this.withPrivacy(call, mapClariCall(call, read.details, directory)));
+    });
+    const calls = mapped.filter((c): c is CallRecord => c !== null);
 
-    const pagination = res.pagination;
+    const pagination = readClariPagination(res.pagination);
     const total = typeof pagination?.matched === "number" ? cursor.base + pagination.matched : null;
     const hasMore = hasMorePages(pagination?.hasMore, res.calls.length, limit);
-    if (!hasMore) return { calls, skipped: parsed.skipped, nextCursor: null, total };
+    if (!hasMore) return { calls, skipped, nextCursor: null, total };
     // The same page again (an offset Clari does not honour): counted, bounded (paging.ts).
     const repeat = countRepeat(cursor, pageFingerprint(res.calls.map((c) => idAt("id")(c) ?? "")), "page of calls");
 
@@ -433,7 +444,7 @@ class ClariCopilotClient implements ClariClient {
       ...repeat,
     };
     if (next.skip > (this.options.maxSkip ?? CLARI_MAX_SKIP)) next = this.reanchor(next);
-    return { calls, skipped: parsed.skipped, nextCursor: JSON.stringify(next), total };
+    return { calls, skipped, nextCursor: JSON.stringify(next), total };
   }
 
   /** One `GET /calls` page; a 502 (response over 6 MB) halves `limit` and asks again. */
@@ -467,17 +478,21 @@ class ClariCopilotClient implements ClariClient {
     }
   }
 
-  /** `/call-details` for a finished call; null for calls still processing, failed, or not there yet. */
-  private async detailsFor(call: ClariCall): Promise<ClariCallDetails | null> {
-    if (clariStatusKind(call.status) !== "DONE") return null;
+  /**
+   * `/call-details` for a finished call (`details` null for calls still processing, failed, or
+   * not there yet), or why the call is skipped: details that cannot be read.
+   */
+  private async detailsFor(call: ClariCall): Promise<DetailsRead | { skip: SkippedRecord }> {
+    if (clariStatusKind(call.status) !== "DONE") return { details: null };
     const modified = call.last_modified_time ?? null;
     const cached = this.detailsCache.get(call.id);
-    if (cached && cached.modified === modified && modified !== null) return cached.details;
-    const details = await this.fetchDetails(call.id);
+    if (cached && cached.modified === modified && modified !== null) return cached.read;
+    const read = await this.fetchDetails(call.id, call);
+    if ("skip" in read) return read;
     // Only a call with several Copilot users can be listed again under another user.
-    if (details && details.status.toUpperCase() === "POST_PROCESSING_DONE" && (call.users?.length ?? 0) > 1) {
+    if (read.details?.status.toUpperCase() === "POST_PROCESSING_DONE" && (call.users?.length ?? 0) > 1) {
       this.detailsCache.delete(call.id);
-      this.detailsCache.set(call.id, { modified, details });
+      this.detailsCache.set(call.id, { modified, read });
       const cap = this.options.detailsCacheSize ?? 2000;
       while (this.detailsCache.size > cap) {
         const oldest = this.detailsCache.keys().next().value;
@@ -485,12 +500,55 @@ class ClariCopilotClient implements ClariClient {
         this.detailsCache.delete(oldest);
       }
     }
-    return details;
+    return read;
   }
 
-  private async fetchDetails(id: string): Promise<ClariCallDetails | null> {
-    const res = await this.get(this.detailsHttp, "/call-details", ClariCallDetailsResponseSchema, { id });
-    return res?.call ?? null;
+  /**
+   * One `/call-details` answer, read record-tolerantly: a field it leaves out is taken from the
+   * listed call (`listed`, the next best; the details are otherwise a fresher superset), a call
+   * that still cannot be read is skipped with its reason, and transcript segments that cannot
+   * be read are left out and counted (a transcript unreadable as a whole: the call is imported
+   * without it, and asked again by the transcript follow-ups).
+   */
+  private async fetchDetails(id: string, listed: ClariCall | null): Promise<DetailsRead | { skip: SkippedRecord }> {
+    const res = await this.get(this.detailsHttp, "/call-details", ClariCallDetailsEnvelopeSchema, { id });
+    if (!res) return { details: null };
+    const raw = res.call;
+    const filled =
+      listed && raw !== null && typeof raw === "object" && !Array.isArray(raw) ? { ...listed, ...raw } : raw;
+    const parsed = parseRecord(filled, ClariCallDetailsRecordSchema);
+    if (!parsed.ok)
+      return {
+        skip: skippedRecord(
+          "CALL",
+          id,
+          parsed.reasonCode,
+          `The provider's call details (/call-details) could not be read: ${parsed.detail}`,
+        ),
+      };
+    const { transcript, ...rest } = parsed.value;
+    if (transcript === null || transcript === undefined) return { details: { ...rest, transcript: null } };
+    if (!Array.isArray(transcript))
+      return {
+        details: { ...rest, transcript: null },
+        transcriptUnreadable: true,
+        transcriptSkip: transcriptSkipped(id, "UNREADABLE", `transcript is not a list`),
+      };
+    const segments = parseItems(transcript, ClariTranscriptSegmentSchema, "TRANSCRIPT", () => id, "segment");
+    return {
+      details: { ...rest, transcript: segments.items },
+      transcriptSkip: transcriptPartsSkipped(id, segments.skipped, transcript.length, "segments"),
+    };
+  }
+
+  /** A transcript that could not be read at all: the call is stored without one, to be asked again. */
+  private withTranscript(read: DetailsRead, record: CallRecord): CallRecord {
+    if (!read.transcriptUnreadable) return record;
+    return {
+      ...record,
+      transcript: null,
+      readiness: record.readiness === "READY" ? "TRANSCRIPT_PENDING" : record.readiness,
+    };
   }
 
   goneCallIds: string[] = [];
@@ -500,12 +558,27 @@ class ClariCopilotClient implements ClariClient {
     this.goneCallIds = [];
     if (ids.length === 0) return [];
     const directory = await this.loadDirectory();
-    const details = await mapLimit(ids, this.options.detailsConcurrency ?? 4, (id) => this.fetchDetails(id));
+    const reads = await mapLimit(ids, this.options.detailsConcurrency ?? 4, (id) => this.fetchDetails(id, null));
     // 404 (or 400) on /call-details: unknown to Clari, or not ready while still processing; the
     // engine tells them apart by what it stored (sync/engine.ts markGone).
-    this.goneCallIds = ids.filter((_, i) => details[i] === null);
-    return details.flatMap((d) => (d ? [this.withPrivacy(d, mapClariCall(d, d, directory))] : []));
+    this.goneCallIds = ids.filter((_, i) => {
+      const r = reads[i];
+      return r !== undefined && !("skip" in r) && r.details === null;
+    });
+    // Follow-ups re-read calls already counted at import: what cannot be read stays as stored.
+    return reads.flatMap((r) =>
+      "skip" in r || !r.details
+        ? []
+        : [this.withTranscript(r, this.withPrivacy(r.details, mapClariCall(r.details, r.details, directory)))],
+    );
   }
+}
+
+/** What `/call-details` gave for one call: its details (null: none yet) and what of its transcript could not be read. */
+interface DetailsRead {
+  details: ClariCallDetails | null;
+  transcriptSkip?: SkippedRecord | null;
+  transcriptUnreadable?: boolean;
 }
 
 /** The most common email domain of the workspace's users, as a readable account name. */

@@ -145,8 +145,30 @@ export type ClariCallsResponse = z.infer<typeof ClariCallsResponseSchema>;
  * What the client parses: the envelopes strictly, each call or user on its own
  * (src/providers/records.ts), so one record of an unexpected shape never fails its page.
  */
-export const ClariCallsEnvelopeSchema = ClariCallsResponseSchema.extend({ calls: anyItems });
-export const ClariUsersEnvelopeSchema = ClariUsersResponseSchema.extend({ users: anyItems });
+export const ClariCallsEnvelopeSchema = ClariCallsResponseSchema.extend({
+  calls: anyItems,
+  pagination: z.unknown().optional(),
+});
+export const ClariUsersEnvelopeSchema = ClariUsersResponseSchema.extend({
+  users: anyItems,
+  pagination: z.unknown().optional(),
+});
+
+/**
+ * `pagination` as the client reads it: an unreadable one counts as absent (pages are then read
+ * while full), so an odd paging field never fails the listing.
+ */
+export function readClariPagination(raw: unknown): ClariPagination | null {
+  const parsed = ClariPaginationSchema.safeParse(raw);
+  return parsed.success ? parsed.data : null;
+}
+
+/** `GET /call-details` as the client reads it: the call on its own, its transcript segment by segment. */
+export const ClariCallDetailsEnvelopeSchema = z.looseObject({ call: z.unknown().optional() });
+export const ClariCallDetailsRecordSchema = ClariCallSchema.extend({
+  transcript: z.unknown().optional(),
+  summary: ClariSummarySchema.nullish(),
+});
 
 export const ClariCallDetailsResponseSchema = z.looseObject({ call: ClariCallDetailsSchema });
 export type ClariCallDetailsResponse = z.infer<typeof ClariCallDetailsResponseSchema>;

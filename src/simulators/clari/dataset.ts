@@ -183,6 +183,11 @@ export function generateClariDataset(scenario: Scenario, options: ClariGenerateO
     }
   }
   for (const [k, call] of calls.entries()) applyVarieties(scenario, call, k);
+  for (const host of users)
+    unreadableDetails(
+      scenario,
+      calls.filter((c) => c.users?.[0]?.userId === host.id),
+    );
   calls.sort((a, b) => Date.parse(a.time) - Date.parse(b.time) || a.id.localeCompare(b.id));
   return { users, calls };
 }
@@ -219,4 +224,24 @@ function applyVarieties(scenario: Scenario, call: ClariDatasetCall, k: number): 
       filler_words: { um: 4, like: 2 },
       sentiment: [{ speaker: 0, score: 0.6 }],
     };
+}
+
+/**
+ * The unreadable-detail varieties on one host's finished calls, in generation order: the 1st
+ * has a `summary` that is not an object (its details cannot be read), the 2nd a transcript
+ * segment whose `start` is a string, the 3rd a `transcript` that is not a list.
+ */
+function unreadableDetails(scenario: Scenario, own: ClariDatasetCall[]): void {
+  const done = own.filter((c) => c.status === "POST_PROCESSING_DONE" && (c.transcript?.length ?? 0) > 1);
+  const odd = (call: ClariDatasetCall | undefined) => call as Record<string, unknown> | undefined;
+  if (variety(scenario, "clariUnmappableDetail")) {
+    const call = odd(done[0]);
+    if (call) call.summary = "Call summary is being generated";
+  }
+  if (variety(scenario, "clariUnreadableTranscripts")) {
+    const segment = odd(done[1])?.transcript as Record<string, unknown>[] | undefined;
+    if (segment?.[1]) segment[1].start = "00:00:12";
+    const whole = odd(done[2]);
+    if (whole) whole.transcript = "unavailable";
+  }
 }
