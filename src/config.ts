@@ -88,6 +88,11 @@ const env = z.object({
   SYNC_RETRY_DELAY_MS: z.coerce.number().int().min(0).default(5_000),
   /** A job whose worker stopped touching it for this long is taken over by another worker. */
   JOB_LOCK_LIFETIME_MS: z.coerce.number().int().positive().default(60_000),
+  /**
+   * Longest interactive transaction (a 100-call page store, a run's end) and longest wait for its
+   * connection. Prisma's 5 s / 2 s defaults fail page stores of a loaded database as INTERNAL_ERROR.
+   */
+  DB_TRANSACTION_TIMEOUT_MS: z.coerce.number().int().min(1_000).default(30_000),
   JOB_PROCESS_EVERY_MS: z.coerce.number().int().positive().default(2_000),
   /** Finished one-off jobs are deleted this long after they finished; failed ones after the second. */
   JOB_RETENTION_MS: z.coerce.number().int().positive().default(86_400_000),
@@ -277,6 +282,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
     syncIntervalMinutes: e.SYNC_INTERVAL_MINUTES,
     sync: { maxAttempts: e.SYNC_MAX_ATTEMPTS, retryDelayMs: e.SYNC_RETRY_DELAY_MS },
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    transactionTimeoutMs: e.DB_TRANSACTION_TIMEOUT_MS,
     jobs: {
       lockLifetimeMs: e.JOB_LOCK_LIFETIME_MS,
       processEveryMs: e.JOB_PROCESS_EVERY_MS,

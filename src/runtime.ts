@@ -71,7 +71,11 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
   } else {
     await ensureDatabase(databaseUrl);
   }
-  const db = openDatabase(databaseUrl, { max: embedded ? 1 : 10, log: options.onQuery });
+  const db = openDatabase(databaseUrl, {
+    max: embedded ? 1 : 10,
+    log: options.onQuery,
+    transactionTimeoutMs: config.transactionTimeoutMs,
+  });
   closers.push(db.close);
   const migrated = await applyMigrations(db.pool, { migrationsDir: MIGRATIONS_DIR });
   if (migrated.applied.length > 0) log.info({ applied: migrated.applied }, "migrations applied");
