@@ -12,8 +12,8 @@ const shared = {
   globalSetup: ["test/support/global-setup.ts"],
   testTimeout: 30_000,
   hookTimeout: 60_000,
-  pool: "forks",
-} as const;
+  pool: "forks" as const,
+};
 
 export default defineConfig({
   // One graphql instance: Pothos loads the CommonJS build, so ESM imports must resolve to it too.
