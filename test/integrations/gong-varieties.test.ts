@@ -46,6 +46,11 @@ const matchedCalls = () => {
   return gong.dataset.calls.filter((c) => hosts.has(String(c.metaData.primaryUserId)));
 };
 const isOdd = (c: GongCallData) => typeof c.metaData.duration === "string";
+/** Whether the simulator's transcript of the call is readable throughout (gongUnreadableTranscripts). */
+const readableTranscript = (c: GongCallData) => {
+  const t = gong.dataset.callTranscripts.find((x) => x.callId === c.metaData.id);
+  return !!t && Array.isArray(t.transcript) && t.transcript.every((m) => Array.isArray(m.sentences));
+};
 const stored = (providerCallId: string) =>
   api.prisma.call.findFirstOrThrow({
     where: { integrationId, providerCallId },
@@ -94,6 +99,41 @@ describe("Gong varieties, imported end to end", () => {
         .map((c) => c.metaData.id)
         .sort(),
     );
+  });
+
+  it("a monologue that cannot be read is left out and counted; a transcript unreadable as a whole leaves the call waiting for one, counted", async () => {
+    const hosts = new Set(matchedCalls().map((c) => c.metaData.id));
+    const transcripts = gong.dataset.callTranscripts.filter((t) => hosts.has(String(t.callId)));
+    const whole = transcripts.filter((t) => !Array.isArray(t.transcript)).map((t) => String(t.callId));
+    const partial = transcripts
+      .filter((t) => Array.isArray(t.transcript) && t.transcript.some((m) => !Array.isArray(m.sentences)))
+      .map((t) => String(t.callId));
+    expect(whole).toHaveLength(3);
+    expect(partial).toHaveLength(3);
+
+    const skipped = await api.prisma.skippedRecord.findMany({ where: { runId, kind: "TRANSCRIPT" } });
+    expect(skipped.map((s) => s.providerRecordId).sort()).toEqual([...whole, ...partial].sort());
+    for (const s of skipped) expect(s.reasonCode).toBe("UNREADABLE");
+
+    // The readable monologues of a partly unreadable transcript are stored; the odd one is not.
+    const one = transcripts.find((t) => String(t.callId) === partial[0])!;
+    const readable = one.transcript.filter((m) => Array.isArray(m.sentences));
+    const call = await stored(partial[0]!);
+    expect(call.segments.length).toBe(readable.reduce((n, m) => n + m.sentences.length, 0));
+    expect(call.readiness).not.toBe("TRANSCRIPT_PENDING");
+    // A transcript unreadable as a whole: the call is imported and waits for its transcript.
+    const waiting = await stored(whole[0]!);
+    expect(waiting.segments).toHaveLength(0);
+    // (past its transcript deadline, as these calls are days old, it has given up waiting)
+    expect(["TRANSCRIPT_PENDING", "TRANSCRIPT_GAVE_UP"]).toContain(waiting.readiness);
+
+    const res = await api.gql(NotImportedRunDocument, { provider: "GONG" }, token);
+    const latest = res.data!.integration!.latestRun!;
+    expect(latest.transcriptsNotImported.map((r) => r.providerRecordId).sort()).toEqual([...whole, ...partial].sort());
+    expect(latest.summary.transcriptsSkipped).toBe(6);
+    const reasons = latest.transcriptsNotImported.map((r) => r.reason);
+    expect(reasons.filter((r) => /1 of \d+ monologues of the transcript could not be read/.test(r))).toHaveLength(3);
+    expect(reasons.filter((r) => /^The transcript could not be read/.test(r))).toHaveLength(3);
   });
 
   it("call ids are strings of 19 digits, kept as they are", async () => {
@@ -149,16 +189,17 @@ describe("Gong varieties, imported end to end", () => {
   });
 
   it("calls without interaction speakers still have every transcript segment on a participant", async () => {
-    const call = matchedCalls().find((c) => !isOdd(c) && c.interaction && !("speakers" in c.interaction))!;
+    const call = matchedCalls().find(
+      (c) => !isOdd(c) && readableTranscript(c) && c.interaction && !("speakers" in c.interaction),
+    )!;
     const s = await stored(call.metaData.id);
     expect(s.segments.length).toBeGreaterThan(0);
     expect(s.segments.every((seg) => seg.participantId !== null)).toBe(true);
   });
 
   it("transcripts with a non-null topic are imported like any other", async () => {
-    expect(gong.dataset.callTranscripts.every((t) => t.transcript.every((m) => typeof m.topic === "string"))).toBe(
-      true,
-    );
+    const readable = gong.dataset.callTranscripts.filter((t) => Array.isArray(t.transcript));
+    expect(readable.every((t) => t.transcript.every((m) => typeof m.topic === "string"))).toBe(true);
     const ready = await api.prisma.call.count({ where: { integrationId, readiness: "READY", segments: { some: {} } } });
     expect(ready).toBeGreaterThan(20);
   });

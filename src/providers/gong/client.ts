@@ -23,7 +23,7 @@ import { ProviderError } from "../errors.js";
 import { type Classifier, describeBody, type HttpResponseInfo, ProviderHttp } from "../http.js";
 import { Pacer, type PacerOptions, type QuotaWindow, slotIntervalMs } from "../pacer.js";
 import { countRepeat, LoopGuard, pageFingerprint } from "../paging.js";
-import { idAt, mapItems, parseItems } from "../records.js";
+import { idAt, mapItems, parseItems, parseRecord, transcriptPartsSkipped, transcriptSkipped } from "../records.js";
 import type {
   CallPage,
   CallProviderClient,
@@ -36,13 +36,14 @@ import type {
   TimeWindow,
   UserListing,
 } from "../types.js";
-import { mapCall, mapUser, transcriptCallId } from "./mappers.js";
+import { mapCall, mapUser } from "./mappers.js";
 import {
   type GongCallData,
   type GongCallTranscript,
   gongCallData,
   gongCallsEnvelope,
-  gongCallTranscript,
+  gongCallTranscriptEnvelope,
+  gongMonologue,
   gongTranscriptsEnvelope,
   gongUser,
   gongUsersEnvelope,
@@ -246,9 +247,16 @@ export function createGongClient(options: GongClientOptions): CallProviderClient
     });
   }
 
-  /** Transcripts of `callIds`, ≤ 100 ids per request; calls without one are absent from the map. */
-  async function transcripts(callIds: string[]): Promise<Map<string, GongCallTranscript>> {
+  /**
+   * Transcripts of `callIds`, ≤ 100 ids per request; calls without one are absent from `found`.
+   * A monologue that cannot be read is left out and a transcript that cannot be read at all is
+   * absent (the call waits for it like one not transcribed yet); `skipped` says which, per call.
+   */
+  async function transcripts(
+    callIds: string[],
+  ): Promise<{ found: Map<string, GongCallTranscript>; skipped: Map<string, SkippedRecord> }> {
     const found = new Map<string, GongCallTranscript>();
+    const skipped = new Map<string, SkippedRecord>();
     for (const batch of chunks(callIds, GONG_BATCH_SIZE)) {
       const guard = new LoopGuard("page of transcripts");
       let cursor: string | null = null;
@@ -263,36 +271,51 @@ export function createGongClient(options: GongClientOptions): CallProviderClient
         );
         if (!res) break;
         cursor = res.records?.cursor ?? null;
-        const page = parseItems(res.callTranscripts, gongCallTranscript, "CALL", idAt("callId", "callid")).items;
         guard.page(
-          page.map((t) => transcriptCallId(t) ?? ""),
+          res.callTranscripts.map((t) => transcriptIdOf(t) ?? ""),
           cursor,
         );
-        for (const t of page) {
-          const id = transcriptCallId(t);
-          if (id) found.set(id, t);
+        for (const raw of res.callTranscripts) {
+          const id = transcriptIdOf(raw);
+          if (!id) continue;
+          const read = parseRecord(raw, gongCallTranscriptEnvelope);
+          if (!read.ok) {
+            skipped.set(id, transcriptSkipped(id, read.reasonCode, read.detail));
+            continue;
+          }
+          const monologues = parseItems(read.value.transcript, gongMonologue, "TRANSCRIPT", () => id, "monologue");
+          found.set(id, { ...read.value, transcript: monologues.items });
+          const partial = transcriptPartsSkipped(id, monologues.skipped, read.value.transcript.length, "monologues");
+          if (partial) skipped.set(id, partial);
         }
       } while (cursor);
     }
-    return found;
+    return { found, skipped };
   }
 
-  /** Calls with their transcripts; a call the contract cannot take (no start time) is skipped. */
+  /**
+   * Calls with their transcripts; a call the contract cannot take (no start time) is skipped, and
+   * a stored call whose transcript could not be read (in part or whole) is counted as TRANSCRIPT.
+   */
   async function enrich(
     calls: GongCallData[],
     owner?: ProviderUser,
   ): Promise<{ records: CallRecord[]; skipped: SkippedRecord[] }> {
     if (calls.length === 0) return { records: [], skipped: [] };
-    const byId = await transcripts(calls.map((c) => c.metaData.id));
-    return mapItems(
+    const read = await transcripts(calls.map((c) => c.metaData.id));
+    const mapped = mapItems(
       calls,
-      (c) => mapCall(c, byId.get(c.metaData.id) ?? null, owner ? { owner } : {}),
+      (c) => mapCall(c, read.found.get(c.metaData.id) ?? null, owner ? { owner } : {}),
       "CALL",
       (c) => c.metaData.id,
     );
+    const transcriptSkips = mapped.records.flatMap((r) => read.skipped.get(r.providerCallId) ?? []);
+    return { records: mapped.records, skipped: [...mapped.skipped, ...transcriptSkips] };
   }
 
   const callIdOf = idAt("metaData.id");
+  /** One recorded response spells it `callid` (amp-labs fixture). */
+  const transcriptIdOf = idAt("callId", "callid");
 
   const client: CallProviderClient = {
     provider: "GONG",

@@ -179,8 +179,10 @@ export const gongTranscriptsResponse = z.looseObject({
   records: gongRecords.nullish(),
   callTranscripts: z.array(gongCallTranscript),
 });
-/** What the client parses: an unreadable transcript counts as not there yet. */
+/** What the client parses: each transcript, and each of its monologues, is read on its own. */
 export const gongTranscriptsEnvelope = gongTranscriptsResponse.extend({ callTranscripts: anyItems });
+/** One transcript as the client first reads it: its call id and a list of monologues still unread. */
+export const gongCallTranscriptEnvelope = gongCallTranscript.extend({ transcript: anyItems });
 
 /** /oauth2/generate-customer-token answer (code exchange and refresh). */
 export const gongTokenResponse = z.looseObject({

@@ -281,14 +281,20 @@ export function generateGongDataset(scenario: Scenario, options: { utcOffsetMinu
         calls.push(odd);
       }
       const topic = variety(scenario, "gongTranscriptTopics") ? (conv.title.split(" — ")[1] ?? "Discovery") : null;
-      callTranscripts.push({
-        callId,
-        transcript: conv.lines.map((line) => ({
-          speakerId: speakerIds[line.speaker],
-          topic,
-          sentences: splitSentences(line.text, line.startMs, line.endMs),
-        })),
-      });
+      const transcript: GongCallTranscript["transcript"] = conv.lines.map((line) => ({
+        speakerId: speakerIds[line.speaker],
+        topic,
+        sentences: splitSentences(line.text, line.startMs, line.endMs),
+      }));
+      // Per user: the 2nd call's transcript has one monologue whose sentences are not a list, the
+      // 3rd call's transcript is not a list at all.
+      if (variety(scenario, "gongUnreadableTranscripts") && n === 1 && transcript[0])
+        transcript[0] = { ...transcript[0], sentences: "see recording" as unknown as [] };
+      callTranscripts.push(
+        variety(scenario, "gongUnreadableTranscripts") && n === 2
+          ? { callId, transcript: "not available" as unknown as [] }
+          : { callId, transcript },
+      );
     }
   }
   return {
