@@ -154,11 +154,11 @@ const rows: Row[] = [
     expected: "BAD_RESPONSE",
   },
   {
-    rule: "200 with an unreadable call time: bad response",
+    rule: "200 with an unreadable call time: that call is left out, not the answer failed (an import counts it, see clari-varieties)",
     endpoint: "details",
     status: 200,
     body: { call: { ...DETAILS.call, time: "yesterday" } },
-    expected: "BAD_RESPONSE",
+    expected: "omitted",
   },
   {
     rule: "200 with unknown extra fields and an unknown status: accepted",
