@@ -7,13 +7,12 @@
  *   still processing also answers 404 (not ready yet) and is not marked.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { seedDemo } from "../../src/seed/demo.js";
 import { generateClariDataset } from "../../src/simulators/clari/dataset.js";
 import { type ClariSimulator, startClariSimulator } from "../../src/simulators/clari/server.js";
 import { defaultScenario } from "../../src/simulators/scenario.js";
-import { UpstreamCallsDocument, WizardIntegrationDocument, WizardSyncNowDocument } from "../generated/graphql.js";
-import { startApi, type TestApi } from "../support/api.js";
-import { backfillThroughWizard } from "../support/backfill.js";
+import { UpstreamCallsDocument, WizardSyncNowDocument } from "../generated/graphql.js";
+import type { TestApi } from "../support/api.js";
+import { type ApiEnv, backfillThroughWizard, clariEnv, runFinished } from "../support/backfill.js";
 import { globalId } from "../support/fixtures.js";
 
 const MIN = 60_000;
@@ -27,6 +26,7 @@ const scenario = defaultScenario({
 const WORKSPACE_EMAILS = new Set(["ada@acme.test", "max@acme.test", "sam@acme.test"]);
 
 let sim: ClariSimulator;
+let env: ApiEnv;
 let api: TestApi;
 let token: string;
 let integrationGid: string;
@@ -54,33 +54,21 @@ beforeAll(async () => {
     copy.time = new Date(Date.now() - endedAgo - seconds * 1000).toISOString();
     sim.dataset.calls.push(copy);
   }
-  api = await startApi({ CLARI_API_URL: sim.url, WORKER_IN_PROCESS: "true", JOB_PROCESS_EVERY_MS: "200" });
-  const demo = await seedDemo(api.prisma, { scenario });
-  token = await api.tokenFor({ id: demo.adminId, workspaceId: demo.workspaceId });
+  env = await clariEnv(sim, { scenario });
+  ({ api, token } = env);
   ({ integrationGid, integrationId } = await backfillThroughWizard(api, token, "CLARI_COPILOT", sim.apiKeys.default));
   await api.settleJobs();
 }, 120_000);
 
 afterAll(async () => {
   if (api) await api.settleJobs();
-  await api?.close();
-  await sim?.close();
+  await env?.close();
 });
 
 async function syncNow() {
   const run = await api.gql(WizardSyncNowDocument, { integrationId: integrationGid }, token);
   expect(run.errors).toBeUndefined();
-  const runId = run.data!.syncNow.id;
-  for (let i = 0; i < 600; i++) {
-    const res = await api.gql(WizardIntegrationDocument, { provider: "CLARI_COPILOT" }, token);
-    const latest = res.data!.integration!.latestRun!;
-    if (latest.id === runId && latest.status !== "RUNNING") {
-      await api.settleJobs();
-      return latest;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`run ${runId} did not finish`);
+  return runFinished(api, token, "CLARI_COPILOT", run.data!.syncNow.id);
 }
 
 describe("Clari Copilot incremental listing", () => {

@@ -9,7 +9,6 @@
  *   content purged by the integration purge.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { seedDemo } from "../../src/seed/demo.js";
 import { generateSalesloftDataset } from "../../src/simulators/salesloft/dataset.js";
 import { type SalesloftSimulator, startSalesloftSimulator } from "../../src/simulators/salesloft/server.js";
 import { defaultScenario } from "../../src/simulators/scenario.js";
@@ -18,21 +17,17 @@ import {
   UpstreamCallsDocument,
   UpstreamDealCallsDocument,
   WebhooksEnableDocument,
-  WizardChooseBackfillDocument,
-  WizardConnectDocument,
-  WizardIntegrationDocument,
   WizardPurgeDocument,
-  WizardStartSyncDocument,
   WizardSyncNowDocument,
 } from "../generated/graphql.js";
-import { startApi, type TestApi } from "../support/api.js";
+import type { TestApi } from "../support/api.js";
+import { type ApiEnv, backfillThroughWizard, runFinished, salesloftEnv } from "../support/backfill.js";
 import { globalId } from "../support/fixtures.js";
-import { freePort } from "../support/net.js";
-import { authorizeInBrowser } from "../support/oauth.js";
 import { localId } from "../support/progress.js";
 
 const DAY = 86_400_000;
 let sim: SalesloftSimulator;
+let env: ApiEnv;
 let api: TestApi;
 let token: string;
 let integrationId: string;
@@ -40,47 +35,17 @@ const scenario = defaultScenario({ callsPerUser: 4, fromMs: Date.now() - 80 * DA
 
 beforeAll(async () => {
   sim = await startSalesloftSimulator({ dataset: generateSalesloftDataset(scenario) });
-  const port = await freePort();
-  api = await startApi(
-    {
-      PUBLIC_URL: `http://127.0.0.1:${port}`,
-      SALESLOFT_CLIENT_ID: sim.clientId,
-      SALESLOFT_CLIENT_SECRET: sim.clientSecret,
-      SALESLOFT_ACCOUNTS_URL: sim.url,
-      SALESLOFT_API_URL: sim.url,
-      WORKER_IN_PROCESS: "true",
-      JOB_PROCESS_EVERY_MS: "200",
-    },
-    { port },
-  );
-  const demo = await seedDemo(api.prisma, { scenario });
-  token = await api.tokenFor({ id: demo.adminId, workspaceId: demo.workspaceId });
-  const connect = await api.gql(WizardConnectDocument, { provider: "SALESLOFT" }, token);
-  integrationId = connect.data!.connectIntegration.integration.id;
-  await authorizeInBrowser(connect.data!.connectIntegration.authorizationUrl!, token);
-  await api.gql(WizardChooseBackfillDocument, { integrationId, period: "DAYS_90" }, token);
-  const run = await api.gql(WizardStartSyncDocument, { integrationId }, token);
-  await finished(run.data!.startSync.id);
+  env = await salesloftEnv(sim, { scenario });
+  ({ api, token } = env);
+  ({ integrationGid: integrationId } = await backfillThroughWizard(api, token, "SALESLOFT"));
 }, 120_000);
 
 afterAll(async () => {
   if (api) await api.settleJobs();
-  await api?.close();
-  await sim?.close();
+  await env?.close();
 });
 
-async function finished(runId: string) {
-  for (let i = 0; i < 600; i++) {
-    const res = await api.gql(WizardIntegrationDocument, { provider: "SALESLOFT" }, token);
-    const latest = res.data!.integration!.latestRun!;
-    if (latest.id === runId && latest.status !== "RUNNING") {
-      await api.settleJobs();
-      return latest;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`run ${runId} did not finish`);
-}
+const finished = (runGid: string) => runFinished(api, token, "SALESLOFT", runGid);
 
 async function until<T>(read: () => Promise<T | null | undefined>, timeoutMs = 30_000): Promise<T> {
   const end = Date.now() + timeoutMs;
