@@ -416,11 +416,15 @@ export function wizardContract(
       expect(run.summary.skipped).toEqual([
         { email: "outsider@contractor.test", reason: "No workspace user has the email outsider@contractor.test" },
       ]);
-      // COMPLETED carries the number of calls imported for that user, live and in the run.
-      const completed = progress.events.filter(
-        (e) => e.syncProgress.run.id === runId && e.syncProgress.user?.state === "COMPLETED",
+      // COMPLETED carries the number of calls imported for that user, live and in the run. Subscribers re-read the
+      // user's row when an event arrives, so a late progress event can show COMPLETED a second time: one per user.
+      const completed = new Map(
+        progress.events
+          .filter((e) => e.syncProgress.run.id === runId && e.syncProgress.user?.state === "COMPLETED")
+          .map((e) => [e.syncProgress.user!.id, e.syncProgress.user!.callsImported]),
       );
-      expect(completed.map((e) => e.syncProgress.user!.callsImported).reduce((a, n) => a + n, 0)).toBe(stored.length);
+      expect(completed.size).toBe(WORKSPACE_USERS.length);
+      expect([...completed.values()].reduce((a, n) => a + n, 0)).toBe(stored.length);
       expect(run.users.reduce((a, u) => a + u.callsImported, 0)).toBe(stored.length);
     }, 120_000);
 
