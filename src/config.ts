@@ -67,6 +67,11 @@ const env = z.object({
   /** Schema introspection (`__schema`, `__type`); default on outside production, off in it. */
   GRAPHQL_INTROSPECTION: bool,
   /**
+   * The deal list and deal page answered by one hand-written statement where the selection is
+   * covered (src/graphql/hot-reads.ts); default on. `false` runs every operation the generic way.
+   */
+  GRAPHQL_HOT_READS: bool,
+  /**
    * Browser origins allowed to call the API cross-origin (comma-separated, e.g.
    * `https://app.example.com`); they alone get CORS headers, credentials included. Unset: none.
    */
@@ -267,6 +272,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
       maxCost: e.GRAPHQL_MAX_COST,
       subscriptionRecheckMs: e.SUBSCRIPTION_RECHECK_MS,
       introspection: e.GRAPHQL_INTROSPECTION ?? !production,
+      hotReads: e.GRAPHQL_HOT_READS ?? true,
       // "Did you mean …" names schema members an operation did not ask for.
       suggestions: !production,
     },

@@ -18,6 +18,7 @@ import type { ViewerDirectory } from "../auth/viewers.js";
 import type { Config } from "../config.js";
 import type { Context, Services, Viewer } from "../graphql/context.js";
 import { ERROR_CODES, maskError } from "../graphql/errors.js";
+import { useHotReads } from "../graphql/hot-reads.js";
 import { useOperationLimits } from "../graphql/limits.js";
 import { useNoIntrospection, useNoSuggestions } from "../graphql/schema-disclosure.js";
 import { useSharedSubscriptionResults } from "../graphql/shared-subscription-results.js";
@@ -210,6 +211,8 @@ export function buildApp(options: AppOptions): App {
       ...(config.graphql.introspection ? [] : [useNoIntrospection()]),
       ...(config.graphql.suggestions ? [] : [useNoSuggestions()]),
       useOperationLimits({ maxCost: config.graphql.maxCost }),
+      // After the limits: what they refuse never reaches a hot read.
+      ...(config.graphql.hotReads ? [useHotReads()] : []),
       useSubscriptionAuthorization(access),
       useSharedSubscriptionResults(),
       // Collects only: who may read /metrics is decided by src/server/metrics.ts.

@@ -38,7 +38,8 @@ const DealLinkStatusEnum = builder.enumType("DealLinkStatus", {
 });
 const CrmSystemEnum = builder.enumType("CrmSystem", { values: ["SALESFORCE", "HUBSPOT", "OTHER"] as const });
 
-const linkReasons: Record<(typeof DealLinkStatusEnum)["$inferType"], string | null> = {
+/** Why a call is not on a deal, by status (also spelled out by the hot reads' SQL, hot-reads.ts). */
+export const linkReasons: Record<(typeof DealLinkStatusEnum)["$inferType"], string | null> = {
   LINKED: null,
   NO_CRM_CONNECTION: "Connect a CRM (Salesforce or HubSpot) so calls can be linked to deals.",
   NO_CRM_ID: "The recording platform attached no CRM deal to this call.",
