@@ -24,16 +24,8 @@ let callGid: string;
 
 /** A request the typed documents cannot express (invalid documents, wrong variable types). */
 async function raw(query: string, variables: Record<string, unknown> = {}, token: string | null = member) {
-  const res = await fetch(api.url, {
-    method: "POST",
-    headers: {
-      "content-type": "application/json",
-      accept: "application/graphql-response+json",
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-    },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await res.json()) as {
+  const res = await api.request(query, variables, token);
+  const body = JSON.parse(res.body) as {
     data?: unknown;
     errors?: { message: string; extensions?: Record<string, unknown> }[];
   };

@@ -43,22 +43,12 @@ beforeAll(async () => {
     accountName: "Acme Corp",
     updatedAt: new Date(base + 9_000),
   });
-  const empty = await createDeal(db, workspace.id, {
-    crmId: "006HOTB",
-    name: "No calls",
-    updatedAt: new Date(base + 8_000),
-  });
+  const updated = (crmId: string, name: string, ms: number) =>
+    createDeal(db, workspace.id, { crmId, name, updatedAt: new Date(base + ms) });
+  const empty = await updated("006HOTB", "No calls", 8_000);
   // Two deals updated at the same instant: the id breaks the tie.
-  const tieA = await createDeal(db, workspace.id, {
-    crmId: "006HOTC",
-    name: "Tie A",
-    updatedAt: new Date(base + 7_000),
-  });
-  const tieB = await createDeal(db, workspace.id, {
-    crmId: "006HOTD",
-    name: "Tie B",
-    updatedAt: new Date(base + 7_000),
-  });
+  const tieA = await updated("006HOTC", "Tie A", 7_000);
+  const tieB = await updated("006HOTD", "Tie B", 7_000);
   const small = await createDeal(db, workspace.id, {
     crmId: "006HOTE",
     name: "Small",
@@ -137,18 +127,8 @@ afterAll(async () => {
   await hot?.close();
 });
 
-async function post(api: TestApi, query: string, variables: Record<string, unknown>, token: string | null) {
-  const res = await fetch(api.url, {
-    method: "POST",
-    headers: {
-      "content-type": "application/json",
-      accept: "application/graphql-response+json",
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-    },
-    body: JSON.stringify({ query, variables }),
-  });
-  return { status: res.status, body: await res.text() };
-}
+const post = (api: TestApi, query: string, variables: Record<string, unknown>, token: string | null) =>
+  api.request(query, variables, token);
 
 const CALL_FIELDS = `id provider providerCallId title startedAt endedAt durationMs direction providerUrl readiness
   ownerProviderUserId purgedAt purgeReason isPrivate hiddenReason deletedUpstreamAt __typename

@@ -28,6 +28,12 @@ export interface TestApi {
   /** Waits until no job is running or due (e.g. a run's transcript follow-up), at most `timeoutMs`. */
   settleJobs(timeoutMs?: number): Promise<void>;
   gql<T, V>(doc: TypedDocumentNode<T, V>, variables?: NoInfer<V>, token?: string | null): Promise<GqlResult<T>>;
+  /** An operation as text, answered as text: for comparing response bodies byte for byte. */
+  request(
+    query: string,
+    variables?: Record<string, unknown>,
+    token?: string | null,
+  ): Promise<{ status: number; body: string }>;
   close(): Promise<void>;
 }
 
@@ -60,6 +66,18 @@ export async function startApi(env: Record<string, string> = {}, options: StartA
     routes: options.routes,
   });
   const url = runtime.app!.url();
+  const request: TestApi["request"] = async (query, variables, token) => {
+    const res = await fetch(url, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        accept: "application/graphql-response+json",
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+      },
+      body: JSON.stringify({ query, variables }),
+    });
+    return { status: res.status, body: await res.text() };
+  };
   return {
     url,
     runtime,
@@ -82,17 +100,10 @@ export async function startApi(env: Record<string, string> = {}, options: StartA
       }
     },
     async gql(doc, variables, token) {
-      const res = await fetch(url, {
-        method: "POST",
-        headers: {
-          "content-type": "application/json",
-          accept: "application/graphql-response+json",
-          ...(token ? { authorization: `Bearer ${token}` } : {}),
-        },
-        body: JSON.stringify({ query: print(doc), variables }),
-      });
-      return (await res.json()) as GqlResult<never>;
+      const { body } = await request(print(doc), variables as Record<string, unknown> | undefined, token);
+      return JSON.parse(body) as GqlResult<never>;
     },
+    request,
     async close() {
       await runtime.close();
       if (!options.database) await database.drop();
