@@ -20,8 +20,10 @@
  * Fair distribution: a worker claims at most as many jobs of a type as it runs at once (lock
  * limit = concurrency, in all at most JOB_MAX_CONCURRENCY), so every job it holds starts at
  * once, long before its lease could expire, and a burst is shared by all workers instead of
- * being taken by the first one that polls. A finished job frees a slot: the worker is woken to
- * claim the next one instead of waiting for its next poll.
+ * being taken by the first one that polls. Agenda's own limits race (concurrent queue fills
+ * over-claim for a moment): its claims go through a gate that holds the limits (claims.ts).
+ * A finished job frees a slot: the worker is woken to claim the next one instead of waiting
+ * for its next poll.
  */
 import { PostgresBackend } from "@agendajs/postgres-backend";
 import { Agenda, InMemoryNotificationChannel, type Job, type NotificationChannel } from "agenda";
@@ -29,6 +31,7 @@ import type pg from "pg";
 import type { Logger } from "../logger.js";
 import type { JobQueue, SyncEngine } from "../sync/engine.js";
 import { JobLease, LeaseLost } from "../sync/lease.js";
+import { gateClaims, processorOf } from "./claims.js";
 import { cleanupIndexSql, type RetentionSettings, removeFinishedJobs, removeOldWebhookDeliveries } from "./cleanup.js";
 import { alignScheduledJobs, nextScheduledRun, repeatIntervalOf, setNextScheduledRun } from "./schedule.js";
 
@@ -115,6 +118,7 @@ async function createJobsLocked(options: JobsOptions): Promise<Jobs> {
   // that lost its lease would unlock, or mark finished, the job another worker now runs.
   const superseded = new WeakSet<object>();
   const repository = backend.repository;
+  gateClaims(agenda, repository);
   const saveJobState = repository.saveJobState.bind(repository);
   repository.saveJobState = async (attrs, saveOptions) => {
     if (superseded.has(attrs)) return;
@@ -288,6 +292,8 @@ async function createJobsLocked(options: JobsOptions): Promise<Jobs> {
       );
       wakeOnComplete(agenda, channel);
       await agenda.start();
+      // Fails the start when Agenda's internals the gate reads are gone (claims.ts).
+      processorOf(agenda);
       // One clean-up job for all workers (a single job, upserted by name); a first start runs it
       // at once, later starts keep its next run.
       await agenda.every(options.retention.everyMs, JOB.cleanup);
