@@ -15,13 +15,19 @@
  *   A slot is taken when the request is about to leave, not reserved ahead: a runner whose
  *   timer fires late (a busy event loop, a loaded machine) would otherwise leave together with
  *   the runner of the next slot, and the provider sees a burst. A runner that finds the slot
- *   taken sleeps until it is free and asks again.
+ *   taken queues for it (first come, first served) and sleeps until it is free: the slot goes
+ *   to the longest-waiting runner still expected back. Without the queue every waiter woke at
+ *   the same moment and raced for the slot, so with four runners on one account one of them
+ *   could lose ten times in a row and give up its page (`PacerWaitTooLong`) after three
+ *   seconds of waiting, while each should wait at most four slots. A waiter that does not
+ *   come back within a grace period after its turn (its process died) loses its place.
  * - **Budget windows** (hours to weeks) are counters that reset (rate-limiter-flexible); a
  *   budget that runs out means a wait of hours, which the engine turns into a rescheduled job.
  *
  * A 429 from the provider moves the account's next slot to its Retry-After for everybody.
  * When Redis is unreachable, pacing falls back to this process's memory until it is back.
  */
+import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
 import type { RateLimiterAbstract } from "rate-limiter-flexible";
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
@@ -83,15 +89,49 @@ const RATE_WINDOW_MAX_S = 60;
 export const isBudgetWindow = (w: QuotaWindow) => w.budget ?? w.duration > RATE_WINDOW_MAX_S;
 
 /**
- * Takes the send slot if it is free: KEYS = [slot, block]; ARGV = [now ms, interval ms].
- * Returns 0 when taken (the slot moves `interval` on), else the ms until it is free (≥ 1).
+ * Takes the send slot if it is free and nobody waited for it longer:
+ * KEYS = [slot, block, queue, due, seq]; ARGV = [now ms, interval ms, waiter id, grace ms].
+ * Returns 0 when taken (the slot moves `interval` on), else the ms to sleep before asking again
+ * (≥ 1); a waiter joins the queue (ordered by a ticket) on its first refusal and keeps its place
+ * while it comes back within `grace` of when it was told to.
  */
 const TAKE = `
 local now = tonumber(ARGV[1])
 local interval = tonumber(ARGV[2])
+local me = ARGV[3]
+local grace = tonumber(ARGV[4])
 local free = math.max(tonumber(redis.call('GET', KEYS[1]) or '0'), tonumber(redis.call('GET', KEYS[2]) or '0'))
-if free > now then return math.max(1, math.ceil(free - now)) end
-redis.call('SET', KEYS[1], now + interval, 'PX', math.ceil(interval) + 1000)
+local head = nil
+while true do
+  local first = redis.call('ZRANGE', KEYS[3], 0, 0)[1]
+  if not first or first == me then head = first break end
+  if tonumber(redis.call('HGET', KEYS[4], first) or '0') + grace >= now then head = first break end
+  redis.call('ZREM', KEYS[3], first)
+  redis.call('HDEL', KEYS[4], first)
+end
+if free <= now and (head == nil or head == me) then
+  redis.call('SET', KEYS[1], now + interval, 'PX', math.ceil(interval) + 1000)
+  redis.call('ZREM', KEYS[3], me)
+  redis.call('HDEL', KEYS[4], me)
+  return 0
+end
+local wait = math.max(1, math.ceil(free - now))
+if free <= now then wait = math.max(1, math.ceil(interval / 4)) end
+if not redis.call('ZSCORE', KEYS[3], me) then
+  redis.call('ZADD', KEYS[3], redis.call('INCR', KEYS[5]), me)
+end
+redis.call('HSET', KEYS[4], me, now + wait)
+local ttl = math.ceil(wait + grace) + 60000
+redis.call('PEXPIRE', KEYS[3], ttl)
+redis.call('PEXPIRE', KEYS[4], ttl)
+redis.call('PEXPIRE', KEYS[5], ttl)
+return wait
+`;
+
+/** KEYS = [queue, due]; ARGV = [waiter id]: a waiter that gave up leaves the queue. */
+const LEAVE = `
+redis.call('ZREM', KEYS[1], ARGV[1])
+redis.call('HDEL', KEYS[2], ARGV[1])
 return 0
 `;
 
@@ -108,18 +148,28 @@ return 0
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** The shared send slots and blocks of every account of one provider. */
+/** How late after its turn a waiter may come back and keep its place (a busy event loop). */
+const queueGraceMs = (intervalMs: number) => 1_000 + intervalMs;
+
+interface LocalSlot {
+  next: number;
+  blockedUntil: number;
+  /** Waiters in order of arrival, with when each was told to come back. */
+  queue: Map<string, number>;
+}
+
+/** The shared send slots, their queues and blocks, of every account of one provider. */
 class Slots {
-  private readonly memory = new Map<string, { next: number; blockedUntil: number }>();
+  private readonly memory = new Map<string, LocalSlot>();
   constructor(
     private readonly prefix: string,
     private readonly redis: Redis | null,
   ) {}
 
-  private local(key: string) {
+  private local(key: string): LocalSlot {
     let entry = this.memory.get(key);
     if (!entry) {
-      entry = { next: 0, blockedUntil: 0 };
+      entry = { next: 0, blockedUntil: 0, queue: new Map() };
       this.memory.set(key, entry);
     }
     return entry;
@@ -129,23 +179,56 @@ class Slots {
     return this.redis && this.redis.status === "ready" ? this.redis : null;
   }
 
-  /** 0 when the slot was free and is now taken; else ms until it is free (ask again then). */
-  async take(key: string, intervalMs: number): Promise<number> {
+  private queueKeys(key: string): [string, string, string] {
+    return [`${this.prefix}:queue:${key}`, `${this.prefix}:due:${key}`, `${this.prefix}:seq:${key}`];
+  }
+
+  /**
+   * 0 when the slot was free, `waiter`'s turn, and is now taken; else ms to sleep before asking
+   * again (the same `waiter` keeps its place in the queue).
+   */
+  async take(key: string, intervalMs: number, waiter: string): Promise<number> {
     const now = Date.now();
+    const grace = queueGraceMs(intervalMs);
     const redis = this.usable();
     if (redis) {
       try {
-        const keys = [`${this.prefix}:slot:${key}`, `${this.prefix}:block:${key}`];
-        return Number(await redis.eval(TAKE, 2, ...keys, now, intervalMs));
+        const [queue, due, seq] = this.queueKeys(key);
+        const keys = [`${this.prefix}:slot:${key}`, `${this.prefix}:block:${key}`, queue, due, seq];
+        return Number(await redis.eval(TAKE, 5, ...keys, now, intervalMs, waiter, grace));
       } catch {
         // Redis went away between the check and the call: pace in memory meanwhile.
       }
     }
+    // The same rules as TAKE, for this process alone.
     const entry = this.local(key);
     const free = Math.max(entry.next, entry.blockedUntil);
-    if (free > now) return Math.max(1, Math.ceil(free - now));
-    entry.next = now + intervalMs;
-    return 0;
+    let head: string | undefined;
+    for (const [id, dueAt] of entry.queue) {
+      if (id === waiter || dueAt + grace >= now) {
+        head = id;
+        break;
+      }
+      entry.queue.delete(id);
+    }
+    if (free <= now && (head === undefined || head === waiter)) {
+      entry.next = now + intervalMs;
+      entry.queue.delete(waiter);
+      return 0;
+    }
+    const wait = free > now ? Math.max(1, Math.ceil(free - now)) : Math.max(1, Math.ceil(intervalMs / 4));
+    entry.queue.set(waiter, now + wait);
+    return wait;
+  }
+
+  /** `waiter` gave up: it leaves the queue (else it holds the others back for a grace period). */
+  async leave(key: string, waiter: string): Promise<void> {
+    this.local(key).queue.delete(waiter);
+    const redis = this.usable();
+    if (redis) {
+      const [queue, due] = this.queueKeys(key);
+      await redis.eval(LEAVE, 2, queue, due, waiter).catch(() => {});
+    }
   }
 
   async block(key: string, untilMs: number): Promise<void> {
@@ -228,12 +311,16 @@ export class Pacer {
         }
       }
     }
-    // The longest wait is bounded as a whole, however often other runners take the slot first.
+    // The longest wait is bounded as a whole: queued behind many runners, or blocked by a 429.
     const deadline = Date.now() + maxWait;
+    const waiter = randomUUID();
     for (;;) {
-      const wait = await this.slots.take(key, this.intervalMs * cost);
+      const wait = await this.slots.take(key, this.intervalMs * cost, waiter);
       if (wait === 0) return;
-      if (Date.now() + wait > deadline) throw new PacerWaitTooLong(Date.now() + wait);
+      if (Date.now() + wait > deadline) {
+        await this.slots.leave(key, waiter);
+        throw new PacerWaitTooLong(Date.now() + wait);
+      }
       await this.wait(key, Date.now() + wait, maxWait);
     }
   }

@@ -16,14 +16,13 @@ afterAll(() => {
 });
 
 /** Two processes' pacers on one prefix, once their Redis connections are up (before, they pace in memory). */
-async function pacers(quota: { points: number; duration: number }[]) {
-  const prefix = `pacer-test-${randomUUID()}`;
+async function pacers(quota: { points: number; duration: number }[], prefix = `pacer-test-${randomUUID()}`, n = 2) {
   return Promise.all(
-    [0, 1].map(async () => {
+    Array.from({ length: n }, async () => {
       const redis = new Redis(TEST_REDIS_URL);
       connections.push(redis);
       if (redis.status !== "ready") await new Promise((resolve) => redis.once("ready", resolve));
-      return new Pacer("gong", quota, { redis, prefix });
+      return Object.assign(new Pacer("gong", quota, { redis, prefix }), { redis });
     }),
   );
 }
@@ -54,6 +53,50 @@ describe("shared pacing across processes", () => {
     // Each departure a slot after the one before (half a slot of slack for a loaded machine;
     // runners released together by a late timer would leave milliseconds apart).
     for (const g of gaps) expect(g, `gaps ${gaps.join(", ")}`).toBeGreaterThanOrEqual(interval / 2);
+  });
+
+  it("serves waiting runners in turn: each waits for the others once, not for ever", async () => {
+    // Six runners of one account on two processes, each sending request after request (as
+    // imports do: a page, its transcripts, the next page). Each should wait for the other five
+    // and its own slot, about 6 slots. Racing for the slot whenever it freed up, some runner lost
+    // again and again: 16–21 slots (1.8–2.4 s here), and in the chaos suite, whose imports may wait
+    // 3 s (their lease), a runner gave its page up and it was read again.
+    const quota = [{ points: 10, duration: 1 }];
+    const interval = slotIntervalMs(quota);
+    const [a, b] = await pacers(quota);
+    const runners = 6;
+    const waits: number[] = [];
+    await Promise.all(
+      Array.from({ length: runners }, async (_, i) => {
+        for (let n = 0; n < 10; n++) {
+          const asked = Date.now();
+          await (i % 2 === 0 ? a! : b!).take("account-3");
+          waits.push(Date.now() - asked);
+          await new Promise((r) => setTimeout(r, 20)); // the request itself
+        }
+      }),
+    );
+    const longest = Math.max(...waits);
+    // Its turn comes after every other runner's, plus half as much again for a loaded machine.
+    expect(longest, `longest wait ${longest} ms, slot ${Math.round(interval)} ms`).toBeLessThanOrEqual(
+      1.5 * runners * interval,
+    );
+  }, 30_000);
+
+  it("a runner that went away while queued holds the others back for its grace period only", async () => {
+    const quota = [{ points: 10, duration: 1 }];
+    const interval = slotIntervalMs(quota);
+    const [a, b, c] = await pacers(quota, `pacer-test-${randomUUID()}`, 3);
+    await a!.take("account-4");
+    // `c` queues first, then loses Redis for good (its process died): it never asks again there.
+    const lost = c!.take("account-4");
+    await new Promise((r) => setTimeout(r, 10));
+    c!.redis.disconnect();
+    await lost;
+    const started = Date.now();
+    await b!.take("account-4");
+    const waited = Date.now() - started;
+    expect(waited).toBeLessThanOrEqual(1_000 + 3 * interval);
   });
 
   it("a 429's block holds every process back until its end", async () => {
