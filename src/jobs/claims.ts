@@ -10,7 +10,15 @@
  * `gateClaims` serialises a worker's claims and checks both limits before each one, so the
  * check and the count cannot race.
  *
- * It reads the JobProcessor's private state (`lockedJobs`, `runningJobs`, `jobStatus`,
+ * Agenda also loses a slot for good when a job's lock expired before it started (the worker
+ * stalled, or the job waited behind a full concurrency): `jobProcessing` takes the job off its
+ * queue and skips it (`this.jobQueue.remove(job); if (!(await job.isExpired())) { … }`, no else),
+ * but leaves it in `lockedJobs` and in the type's `locked` count. A few such events and the
+ * worker never claims that type again (nor any job, once `lockedJobs` reaches the overall lock
+ * limit). `releaseDropped` removes such jobs from the counts, before every claim and on every
+ * poll (queue.ts).
+ *
+ * Both read the JobProcessor's private state (`lockedJobs`, `runningJobs`, `jobStatus`,
  * `jobQueue`); `processorOf` checks its shape and throws when it changed, and a test pins the
  * version (test/jobs/claim-gate.test.ts) so an upgrade is re-read against this file.
  */
@@ -55,6 +63,33 @@ export function processorOf(agenda: Agenda): ProcessorState | undefined {
   return p as ProcessorState;
 }
 
+const idOf = (job: HeldJob) => String(job.attrs._id);
+
+/**
+ * Drops from the processor's counts the jobs it holds that are neither queued nor running and
+ * whose lock expired: Agenda skipped them (their lock may be another worker's by now) and will
+ * never release their slot. A job between queue and start is never touched: Agenda moves it
+ * within one turn of the event loop, and only one whose lock already expired is dropped.
+ * Returns the jobs dropped.
+ */
+export function releaseDropped(agenda: Agenda, now = Date.now()): HeldJob[] {
+  const p = processorOf(agenda);
+  if (!p || p.lockedJobs.length === 0) return [];
+  const live = new Set([...p.jobQueue.getQueue(), ...p.runningJobs].map(idOf));
+  const dropped = p.lockedJobs.filter((job) => {
+    if (live.has(idOf(job))) return false;
+    const lifetime = agenda.definitions[job.attrs.name]?.lockLifetime ?? agenda.attrs.defaultLockLifetime;
+    const lockedAt = job.attrs.lockedAt?.getTime();
+    return lockedAt === undefined || lockedAt < now - lifetime;
+  });
+  for (const job of dropped) {
+    p.lockedJobs.splice(p.lockedJobs.indexOf(job), 1);
+    const status = p.jobStatus[job.attrs.name];
+    if (status) status.locked = Math.max(0, status.locked - 1);
+  }
+  return dropped;
+}
+
 type GetNextJobToRun = (
   jobName: string,
   nextScanAt: Date,
@@ -67,15 +102,22 @@ type GetNextJobToRun = (
  * Wraps the repository's claim so this worker claims one job at a time, and only when both its
  * overall lock limit and the type's lock limit leave room for it. The next claim waits until
  * Agenda has counted this one: it does so in the continuation of the claim, before any I/O, so
- * one macrotask later the job is in `lockedJobs`.
+ * one macrotask later the job is in `lockedJobs`. `onDropped` hears of slots released by
+ * `releaseDropped` (run before each claim).
  */
-export function gateClaims(agenda: Agenda, repository: { getNextJobToRun: GetNextJobToRun }): void {
+export function gateClaims(
+  agenda: Agenda,
+  repository: { getNextJobToRun: GetNextJobToRun },
+  onDropped: (jobs: HeldJob[]) => void = () => {},
+): void {
   const claim = repository.getNextJobToRun.bind(repository);
   let tail: Promise<unknown> = Promise.resolve();
   repository.getNextJobToRun = (jobName, nextScanAt, lockDeadline, now, options) => {
     const result = tail.then(async () => {
       const p = processorOf(agenda);
       if (!p) return undefined;
+      const dropped = releaseDropped(agenda);
+      if (dropped.length > 0) onDropped(dropped);
       const total = agenda.attrs.lockLimit;
       if (total > 0 && p.lockedJobs.length >= total) return undefined;
       const perType = agenda.definitions[jobName]?.lockLimit ?? 0;

@@ -21,7 +21,8 @@
  * limit = concurrency, in all at most JOB_MAX_CONCURRENCY), so every job it holds starts at
  * once, long before its lease could expire, and a burst is shared by all workers instead of
  * being taken by the first one that polls. Agenda's own limits race (concurrent queue fills
- * over-claim for a moment): its claims go through a gate that holds the limits (claims.ts).
+ * over-claim for a moment) and leak a slot per job whose lock expired before it started: its
+ * claims go through a gate that holds the limits, and skipped jobs leave its counts (claims.ts).
  * A finished job frees a slot: the worker is woken to claim the next one instead of waiting
  * for its next poll.
  */
@@ -31,7 +32,7 @@ import type pg from "pg";
 import type { Logger } from "../logger.js";
 import type { JobQueue, SyncEngine } from "../sync/engine.js";
 import { JobLease, LeaseLost } from "../sync/lease.js";
-import { gateClaims, processorOf } from "./claims.js";
+import { gateClaims, processorOf, releaseDropped } from "./claims.js";
 import { cleanupIndexSql, type RetentionSettings, removeFinishedJobs, removeOldWebhookDeliveries } from "./cleanup.js";
 import { alignScheduledJobs, nextScheduledRun, repeatIntervalOf, setNextScheduledRun } from "./schedule.js";
 
@@ -118,7 +119,12 @@ async function createJobsLocked(options: JobsOptions): Promise<Jobs> {
   // that lost its lease would unlock, or mark finished, the job another worker now runs.
   const superseded = new WeakSet<object>();
   const repository = backend.repository;
-  gateClaims(agenda, repository);
+  const droppedSlots = (jobs: { attrs: { _id?: unknown; name: string } }[]) =>
+    options.log.warn(
+      { jobs: jobs.map((j) => ({ id: String(j.attrs._id), name: j.attrs.name })) },
+      "claimed jobs whose lock expired before they started; their slots are free again",
+    );
+  gateClaims(agenda, repository, droppedSlots);
   const saveJobState = repository.saveJobState.bind(repository);
   repository.saveJobState = async (attrs, saveOptions) => {
     if (superseded.has(attrs)) return;
@@ -149,6 +155,7 @@ async function createJobsLocked(options: JobsOptions): Promise<Jobs> {
   if (aligned > 0) options.log.info({ aligned }, "recurring syncs moved to their phase");
   let working = false;
   let recovery: NodeJS.Timeout | null = null;
+  let slotSweep: NodeJS.Timeout | null = null;
 
   const queue: JobQueue = {
     async runUsers(runId, at) {
@@ -294,6 +301,13 @@ async function createJobsLocked(options: JobsOptions): Promise<Jobs> {
       await agenda.start();
       // Fails the start when Agenda's internals the gate reads are gone (claims.ts).
       processorOf(agenda);
+      // A type whose every slot leaked is never filled again, so its claims never reach the
+      // gate's own check: every poll frees such slots too.
+      slotSweep = setInterval(() => {
+        const dropped = releaseDropped(agenda);
+        if (dropped.length > 0) droppedSlots(dropped);
+      }, options.processEveryMs);
+      slotSweep.unref();
       // One clean-up job for all workers (a single job, upserted by name); a first start runs it
       // at once, later starts keep its next run.
       await agenda.every(options.retention.everyMs, JOB.cleanup);
@@ -310,6 +324,7 @@ async function createJobsLocked(options: JobsOptions): Promise<Jobs> {
       // A worker lets running jobs finish (bounded), then releases the rest for other workers;
       // stop() only acts on a started instance, so a producer-only one just disconnects.
       if (recovery) clearInterval(recovery);
+      if (slotSweep) clearInterval(slotSweep);
       if (working) {
         await agenda.drain({ timeout: 15_000, closeConnection: false });
         await agenda.stop(false);

@@ -1,6 +1,7 @@
 /**
  * The claim gate (src/jobs/claims.ts) reads Agenda's private JobProcessor state: these tests fail
- * loudly when an Agenda upgrade changes it. A real worker (createJobs + Agenda) on a real
+ * loudly when an Agenda upgrade changes it, and show the slot Agenda leaks for a job whose lock
+ * expired before it started is given back. A real worker (createJobs + Agenda) on a real
  * PostgreSQL database, with a stub engine.
  */
 import { readFileSync } from "node:fs";
@@ -8,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { AGENDA_CHECKED, AgendaInternalsChanged, processorOf } from "../../src/jobs/claims.js";
-import { createJobs, type Jobs } from "../../src/jobs/queue.js";
+import { createJobs, JOB, type Jobs } from "../../src/jobs/queue.js";
 import { createLogger } from "../../src/logger.js";
 import type { SyncEngine } from "../../src/sync/engine.js";
 import { createTestDatabase, type TestDatabase } from "../support/db.js";
@@ -34,11 +35,13 @@ afterEach(async () => {
 });
 
 /** A worker whose imports only record that they ran. */
-async function worker(ran: string[]) {
+async function worker(ran: string[], warnings: string[] = []) {
+  const log = createLogger("silent");
+  log.warn = ((_obj: unknown, msg?: string) => void warnings.push(String(msg))) as typeof log.warn;
   const jobs = await createJobs({
     pool,
     embedded: false,
-    log: createLogger("silent"),
+    log,
     name: "gate-test",
     lockLifetimeMs: LOCK_MS,
     processEveryMs: 200,
@@ -77,4 +80,34 @@ describe("the claim gate", () => {
     const changed = { jobProcessor: { lockedJobs: [], jobStatus: {} } } as unknown as typeof jobs.agenda;
     expect(() => processorOf(changed)).toThrow(AgendaInternalsChanged);
   });
+
+  it("gives back the slot of a job whose lock expired before it started", async () => {
+    const ran: string[] = [];
+    const warnings: string[] = [];
+    const { jobs, start } = await worker(ran, warnings);
+    // The worker stalls (CPU starvation, a long GC pause) right after it claimed the first
+    // import: by the time Agenda looks at the job, its lock has expired and it skips it.
+    const repository = jobs.agenda.db;
+    const claim = repository.getNextJobToRun.bind(repository);
+    let stalled = false;
+    repository.getNextJobToRun = async (...args) => {
+      const row = await claim(...args);
+      if (row && row.name === JOB.importUser && !stalled) {
+        stalled = true;
+        const until = Date.now() + LOCK_MS + 300;
+        while (Date.now() < until);
+      }
+      return row;
+    };
+    await start();
+    await jobs.queue.importUser("first");
+    await expect.poll(() => stalled, { timeout: 5_000 }).toBe(true);
+    await jobs.queue.importUser("second");
+    // One import slot (IMPORT_CONCURRENCY 1): were it still counted for the skipped job, this
+    // worker would claim no import again, and both would wait forever.
+    await expect.poll(() => [...ran].sort(), { timeout: 8_000, interval: 100 }).toEqual(["first", "second"]);
+    await expect.poll(() => processorOf(jobs.agenda)!.lockedJobs.length, { timeout: 3_000 }).toBe(0);
+    // Agenda did skip the first claim (and the slot was given back here, not by Agenda).
+    expect(warnings).toContain("claimed jobs whose lock expired before they started; their slots are free again");
+  }, 30_000);
 });
