@@ -63,8 +63,11 @@ export async function startPgMeter(databaseUrl: string): Promise<PgMeter> {
   let bytesFromServer = 0;
   const sockets = new Set<Socket>();
 
-  const server: Server = createServer((client) => {
-    const upstream = connect(Number(target.port || 5432), target.hostname);
+  // Both legs without Nagle, as pg and PostgreSQL set their own sockets: otherwise a response split
+  // over two writes waits for the peer's delayed ACK (~40 ms) and the relay, not the system, sets
+  // the latency of a single connection.
+  const server: Server = createServer({ noDelay: true }, (client) => {
+    const upstream = connect({ port: Number(target.port || 5432), host: target.hostname, noDelay: true });
     sockets.add(client).add(upstream);
     let pid: number | null = null;
     const frontend = new MessageFramer(true, (type) => {
