@@ -12,6 +12,7 @@ import { applyMigrations, ensureDatabase } from "./db/migrate.js";
 import { createEventBus } from "./events/pubsub.js";
 import type { Services } from "./graphql/context.js";
 import { schema } from "./graphql/schema/index.js";
+import { BackfillEstimates } from "./integrations/backfill-estimate.js";
 import { CredentialCipher } from "./integrations/crypto.js";
 import { oauthRoutes } from "./integrations/oauth-route.js";
 import { createProviderRegistry } from "./integrations/providers.js";
@@ -134,7 +135,23 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
     config,
   });
   const webhooks = new WebhookEndpoints(db.prisma, cipher, config.publicUrl);
-  const services: Services = { prisma: db.prisma, log, pubsub: bus.pubsub, wizard, providers, webhooks };
+  const backfillEstimates = new BackfillEstimates({
+    prisma: db.prisma,
+    engine,
+    wizard,
+    providers,
+    log: log.child({ component: "backfill-estimate" }),
+  });
+  closers.push(() => backfillEstimates.settle());
+  const services: Services = {
+    prisma: db.prisma,
+    log,
+    pubsub: bus.pubsub,
+    wizard,
+    providers,
+    webhooks,
+    backfillEstimates,
+  };
   const works = options.role === "worker" || (options.role !== "none" && config.workerInProcess);
   if (works) {
     await jobs.startWorking(engine);

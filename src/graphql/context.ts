@@ -1,6 +1,7 @@
 import type { Db } from "../db/client.js";
 import type { PubSub } from "../events/pubsub.js";
 import type { Role } from "../generated/prisma/enums.js";
+import type { BackfillEstimates } from "../integrations/backfill-estimate.js";
 import type { ProviderRegistry } from "../integrations/providers.js";
 import type { Wizard } from "../integrations/wizard.js";
 import type { Logger } from "../logger.js";
@@ -21,6 +22,7 @@ export interface Services {
   wizard: Wizard;
   providers: ProviderRegistry;
   webhooks: WebhookEndpoints;
+  backfillEstimates: BackfillEstimates;
 }
 
 export interface Context extends Services {

@@ -40,6 +40,8 @@ export interface ClientContext {
   includePrivate?: boolean;
   /** A rate-limit wait longer than this surfaces as RATE_LIMITED (the job is rescheduled). */
   maxInlineWaitMs?: number;
+  /** Tries per request for transient failures (each client's default when unset). */
+  attempts?: number;
 }
 
 /** The quota key of an integration: its connected provider account (all integrations of one tenant share it). */

@@ -62,6 +62,15 @@ export const BACKFILL_MS: Record<BackfillPeriod, number | null> = {
   NONE: 0,
 };
 
+/** All time starts here (no provider we import from has calls before). */
+export const ALL_TIME_FROM_MS = Date.UTC(2010, 0, 1);
+
+/** Where the import of `period`, chosen at `nowMs`, starts: no later than the reconnect gap (`gapFromMs`). */
+export function backfillStart(period: BackfillPeriod, nowMs: number, gapFromMs = Number.POSITIVE_INFINITY): number {
+  const span = BACKFILL_MS[period];
+  return Math.min(span === null ? ALL_TIME_FROM_MS : nowMs - span, gapFromMs);
+}
+
 const hashState = (state: string) => createHash("sha256").update(state).digest("base64url");
 
 const providerSlug = (provider: CallProvider) => provider.toLowerCase().replace("_", "-");
@@ -325,26 +334,31 @@ export class Wizard {
    */
   async chooseBackfill(integrationId: string, period: BackfillPeriod) {
     await this.allow(integrationId, "CHOOSE_BACKFILL");
-    const span = BACKFILL_MS[period];
-    const now = Date.now();
-    const chosen = span === null ? Date.UTC(2010, 0, 1) : now - span;
-    const previous = await this.deps.prisma.providerUser.aggregate({
-      where: { integrationId, workspaceUserId: { not: null } },
-      _min: { syncedThrough: true },
-    });
-    const gapFrom = previous._min.syncedThrough
-      ? previous._min.syncedThrough.getTime() - this.deps.engine.settings.overlapMs
-      : Number.POSITIVE_INFINITY;
+    const gapFrom = await this.gapFrom(integrationId);
     const updated = await this.deps.prisma.integration.update({
       where: { id: integrationId },
       data: {
         backfillPeriod: period,
-        backfillFrom: new Date(Math.min(chosen, gapFrom)),
+        backfillFrom: new Date(backfillStart(period, Date.now(), gapFrom)),
         wizardStep: "SYNC",
       },
     });
     this.publish(integrationId, "STEP_CHANGED");
     return updated;
+  }
+
+  /**
+   * Where the previous connection's import stopped, minus the overlap (ms), so a reconnect's
+   * backfill covers the disconnected gap; +∞ for a first connection.
+   */
+  async gapFrom(integrationId: string): Promise<number> {
+    const previous = await this.deps.prisma.providerUser.aggregate({
+      where: { integrationId, workspaceUserId: { not: null } },
+      _min: { syncedThrough: true },
+    });
+    return previous._min.syncedThrough
+      ? previous._min.syncedThrough.getTime() - this.deps.engine.settings.overlapMs
+      : Number.POSITIVE_INFINITY;
   }
 
   async startSync(integrationId: string, userId: string) {

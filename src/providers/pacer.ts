@@ -263,7 +263,7 @@ export class Pacer {
 
   constructor(
     readonly name: string,
-    private readonly quota: QuotaWindow[],
+    readonly quota: QuotaWindow[],
     private readonly options: PacerOptions = {},
   ) {
     const prefix = `${options.prefix ?? "callsync"}:pace:${name}`;

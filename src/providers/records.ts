@@ -184,3 +184,9 @@ export function parseRecord<S extends z.ZodType>(
   const issue = parsed.error.issues[0];
   return { ok: false, reasonCode: reasonCode(issue, raw), detail: describeIssue(issue, raw) };
 }
+
+/** The instants at `paths` of listed records, in ms; a record without a readable one is left out. */
+export function timesAt(items: readonly unknown[], ...paths: string[]): number[] {
+  const read = idAt(...paths);
+  return items.map((raw) => Date.parse(read(raw) ?? "")).filter((ms) => !Number.isNaN(ms));
+}

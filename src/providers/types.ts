@@ -18,6 +18,9 @@ import type { ProviderError } from "./errors.js";
 export const PROVIDERS = ["GONG", "SALESLOFT", "CLARI_COPILOT"] as const;
 export type Provider = (typeof PROVIDERS)[number];
 
+/** Users one `sampleCalls` request may name (Gong takes at most 100 ids per filter). */
+export const SAMPLE_MAX_USERS = 100;
+
 export const CALL_DIRECTIONS = ["INBOUND", "OUTBOUND", "CONFERENCE", "UNKNOWN"] as const;
 export type CallDirection = (typeof CALL_DIRECTIONS)[number];
 
@@ -156,6 +159,19 @@ export interface CallPage {
   total: number | null;
 }
 
+/**
+ * One listing request for the calls of several users in a window, for the Backfill step's
+ * estimate (src/integrations/backfill-estimate.ts): what the provider counts, or what the page shows.
+ */
+export interface CallSample {
+  /** The provider's count of the matching calls (Gong totalRecords, Salesloft total_count, Clari matched); null when it gave none. */
+  total: number | null;
+  /** Start (Salesloft: creation) times of the calls on the page, in ms, in the provider's ascending order. */
+  startedAt: number[];
+  /** The provider has more matching calls than the page holds. */
+  more: boolean;
+}
+
 export interface ConnectedAccount {
   /** Stable id of the provider tenant (Gong company/workspace, Salesloft team, Copilot workspace). */
   accountId: string;
@@ -183,6 +199,11 @@ export interface CallProviderClient {
    * an incremental sync sees edits of any age without re-reading history. Absent for Gong.
    */
   listChangedCallsPage?(user: ProviderUser, window: ChangeWindow, cursor: string | null): Promise<CallPage>;
+  /**
+   * One listing request for the calls `users` own in `window` (at most `SAMPLE_MAX_USERS` users):
+   * the provider's total where it tells one, the page otherwise. Nothing is enriched.
+   */
+  sampleCalls(users: ProviderUser[], window: TimeWindow): Promise<CallSample>;
   /** Re-fetch specific calls (transcript follow-ups). Unknown ids are left out of the result. */
   fetchCalls(providerCallIds: string[]): Promise<CallRecord[]>;
   /**

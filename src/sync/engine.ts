@@ -137,6 +137,15 @@ export function waitCode(err: ProviderError, untilMs: number, now = Date.now()):
   return err.code === "QUOTA_EXHAUSTED" || untilMs - now > QUOTA_WAIT_MIN_MS ? "PROVIDER_QUOTA" : "RATE_LIMIT";
 }
 
+/**
+ * The workspace user a provider user is synced as: the one with any of its addresses
+ * (case-insensitive); null when none has one (the provider user is SKIPPED).
+ */
+export function workspaceUserOf(u: ProviderUser, byEmail: ReadonlyMap<string, string>): string | null {
+  const emails = [u.email, ...u.emailAliases].filter((e): e is string => !!e).map((e) => e.toLowerCase());
+  return emails.map((e) => byEmail.get(e)).find((id) => id !== undefined) ?? null;
+}
+
 const TERMINAL = ["COMPLETED", "FAILED", "SKIPPED"] as const;
 const OPEN = ["PENDING", "IN_PROGRESS"] as const;
 
@@ -258,8 +267,7 @@ export class SyncEngine {
           unreadable,
         );
         for (const u of users) {
-          const emails = [u.email, ...u.emailAliases].filter((e): e is string => !!e).map((e) => e.toLowerCase());
-          const match = emails.map((e) => byEmail.get(e)).find((id) => id !== undefined) ?? null;
+          const match = workspaceUserOf(u, byEmail);
           const pu = await tx.providerUser.upsert({
             where: {
               integrationId_providerUserId: { integrationId: run.integrationId, providerUserId: u.providerUserId },
@@ -1007,6 +1015,8 @@ export class SyncEngine {
   async client(
     integrationId: string,
     onWait?: (reason: "RATE_LIMIT" | "RETRY", untilMs: number) => Promise<void>,
+    /** Tighter bounds for a caller that must not wait long (the Backfill step's estimate). */
+    bounds: { attempts?: number; maxInlineWaitMs?: number } = {},
   ): Promise<CallProviderClient> {
     const { prisma, cipher, providers } = this.deps;
     const integration = await prisma.integration.findUniqueOrThrow({
@@ -1026,7 +1036,8 @@ export class SyncEngine {
       paceKey: paceKeyOf(integration),
       includePrivate: integration.privateCalls !== "SKIP",
       // A wait longer than the lease frees the worker: the job is rescheduled for then instead.
-      maxInlineWaitMs: Math.min(30_000, this.settings.leaseMs),
+      maxInlineWaitMs: Math.min(bounds.maxInlineWaitMs ?? 30_000, this.settings.leaseMs),
+      attempts: bounds.attempts,
       onWait: onWait ? (reason, until) => void onWait(reason, until).catch(() => {}) : undefined,
     });
   }

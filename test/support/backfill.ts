@@ -118,6 +118,20 @@ export async function runFinished(api: TestApi, token: string, provider: Provide
   throw new Error(`run ${runGid} did not finish`);
 }
 
+/** Connect and Authorize: the integration is then on the Backfill step. */
+export async function connectThroughWizard(
+  api: TestApi,
+  token: string,
+  provider: Provider,
+  keys?: { apiKey: string; apiSecret: string },
+): Promise<string> {
+  const connect = await api.gql(WizardConnectDocument, { provider, ...keys }, token);
+  if (connect.errors) throw new Error(`connect failed: ${JSON.stringify(connect.errors)}`);
+  const url = connect.data!.connectIntegration.authorizationUrl;
+  if (url) await authorizeInBrowser(url, token);
+  return connect.data!.connectIntegration.integration.id;
+}
+
 export async function backfillThroughWizard(
   api: TestApi,
   token: string,
@@ -125,11 +139,7 @@ export async function backfillThroughWizard(
   keys?: { apiKey: string; apiSecret: string },
   options: { period?: BackfillPeriod } = {},
 ): Promise<{ integrationGid: string; integrationId: string; runId: string; run: LatestRun }> {
-  const connect = await api.gql(WizardConnectDocument, { provider, ...keys }, token);
-  if (connect.errors) throw new Error(`connect failed: ${JSON.stringify(connect.errors)}`);
-  const integrationGid = connect.data!.connectIntegration.integration.id;
-  const url = connect.data!.connectIntegration.authorizationUrl;
-  if (url) await authorizeInBrowser(url, token);
+  const integrationGid = await connectThroughWizard(api, token, provider, keys);
   const period = options.period ?? "DAYS_90";
   await api.gql(WizardChooseBackfillDocument, { integrationId: integrationGid, period }, token);
   const started = await api.gql(WizardStartSyncDocument, { integrationId: integrationGid }, token);

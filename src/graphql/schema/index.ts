@@ -7,6 +7,7 @@ import "./calls.js";
 import "./search.js";
 import "./integrations.js";
 import "./webhooks.js";
+import "./backfill-estimates.js";
 import "./purges.js";
 import "./privacy.js";
 

@@ -59,7 +59,7 @@ const RefusedAction = builder.simpleObject("RefusedAction", {
     message: t.string(),
   }),
 });
-const BackfillPeriodEnum = builder.enumType("BackfillPeriod", {
+export const BackfillPeriodEnum = builder.enumType("BackfillPeriod", {
   values: {
     DAYS_30: {},
     DAYS_60: {},
@@ -95,7 +95,7 @@ const WarningCodeEnum = builder.enumType("IntegrationWarningCode", {
   } as const,
 });
 
-const Problem = builder.simpleObject("Problem", {
+export const Problem = builder.simpleObject("Problem", {
   description: "A stable code and a message a person can act on.",
   fields: (t) => ({ code: t.string(), message: t.string() }),
 });

@@ -21,11 +21,20 @@ import { ProviderError, parseRetryAfter } from "../errors.js";
 import { type Classifier, describeBody, type HttpClientOptions, ProviderHttp } from "../http.js";
 import { Pacer, type PacerOptions, type QuotaWindow } from "../pacer.js";
 import { countRepeat, hasMorePages, LoopGuard, pageFingerprint } from "../paging.js";
-import { idAt, parseItems, parseRecord, skippedRecord, transcriptPartsSkipped, transcriptSkipped } from "../records.js";
+import {
+  idAt,
+  parseItems,
+  parseRecord,
+  skippedRecord,
+  timesAt,
+  transcriptPartsSkipped,
+  transcriptSkipped,
+} from "../records.js";
 import type {
   CallPage,
   CallProviderClient,
   CallRecord,
+  CallSample,
   ChangeWindow,
   ConnectedAccount,
   CredentialSession,
@@ -552,6 +561,32 @@ class ClariCopilotClient implements ClariClient {
   }
 
   goneCallIds: string[] = [];
+
+  /**
+   * One `GET /calls` page for the users' emails (a call with several of them counted once), with
+   * `pagination.matched` counting the window; private calls only when the integration imports them.
+   */
+  async sampleCalls(users: ProviderUser[], window: TimeWindow): Promise<CallSample> {
+    const emails = users.flatMap((u) => (u.email ? [u.email] : []));
+    if (emails.length === 0 || window.toMs <= window.fromMs) return { total: 0, startedAt: [], more: false };
+    const res = await this.get(this.listHttp, "/calls", ClariCallsEnvelopeSchema, {
+      "filterUser[]": emails,
+      filterTimeGt: iso(window.fromMs - 1),
+      filterTimeLt: iso(window.toMs),
+      sortTime: "asc",
+      includePrivate: this.options.includePrivate ? "true" : "false",
+      skip: 0,
+      limit: this.pageSize,
+      includePagination: "true",
+    });
+    const calls = res?.calls ?? [];
+    const pagination = readClariPagination(res?.pagination);
+    return {
+      total: typeof pagination?.matched === "number" ? pagination.matched : null,
+      startedAt: timesAt(calls, "time"),
+      more: hasMorePages(pagination?.hasMore, calls.length, this.pageSize),
+    };
+  }
 
   async fetchCalls(providerCallIds: string[]): Promise<CallRecord[]> {
     const ids = [...new Set(providerCallIds)];

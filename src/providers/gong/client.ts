@@ -23,11 +23,20 @@ import { ProviderError } from "../errors.js";
 import { type Classifier, describeBody, type HttpResponseInfo, ProviderHttp } from "../http.js";
 import { Pacer, type PacerOptions, type QuotaWindow, slotIntervalMs } from "../pacer.js";
 import { countRepeat, LoopGuard, pageFingerprint } from "../paging.js";
-import { idAt, mapItems, parseItems, parseRecord, transcriptPartsSkipped, transcriptSkipped } from "../records.js";
+import {
+  idAt,
+  mapItems,
+  parseItems,
+  parseRecord,
+  timesAt,
+  transcriptPartsSkipped,
+  transcriptSkipped,
+} from "../records.js";
 import type {
   CallPage,
   CallProviderClient,
   CallRecord,
+  CallSample,
   ConnectedAccount,
   CredentialSession,
   ProviderCredentials,
@@ -397,6 +406,29 @@ export function createGongClient(options: GongClientOptions): CallProviderClient
         skipped: [...parsed.skipped, ...skipped],
         nextCursor: next ? encodePageCursor({ v: 1, c: next, from: state.from, at, ids, ...repeat }) : null,
         total: res.records?.totalRecords ?? null,
+      };
+    },
+
+    /**
+     * `/v2/calls/extensive` for the users' ids without a content selector: metadata only, and
+     * `records.totalRecords` counts the window (`GET /v2/calls` counts too, but cannot filter by
+     * host). No calls is Gong's 404 "No calls found", read as a total of 0.
+     */
+    async sampleCalls(users: ProviderUser[], window: TimeWindow): Promise<CallSample> {
+      const res = await request("POST", "/v2/calls/extensive", gongCallsEnvelope, {
+        json: {
+          filter: {
+            fromDateTime: iso(window.fromMs),
+            toDateTime: iso(window.toMs),
+            primaryUserIds: users.map((u) => u.providerUserId),
+          },
+        },
+      });
+      if (!res) return { total: 0, startedAt: [], more: false };
+      return {
+        total: res.records?.totalRecords ?? null,
+        startedAt: timesAt(res.calls, "metaData.started", "metaData.scheduled"),
+        more: Boolean(res.records?.cursor),
       };
     },
 

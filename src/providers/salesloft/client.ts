@@ -21,11 +21,12 @@ import { ProviderError, type ProviderErrorCode, parseRetryAfter } from "../error
 import { type HttpResponseInfo, ProviderHttp } from "../http.js";
 import { Pacer, type PacerOptions, type QuotaWindow } from "../pacer.js";
 import { countRepeat, hasMorePages, LoopGuard, pageFingerprint } from "../paging.js";
-import { idAt, mapItems, parseItems, parseRecord, skippedRecord, transcriptPartsSkipped } from "../records.js";
+import { idAt, mapItems, parseItems, parseRecord, skippedRecord, timesAt, transcriptPartsSkipped } from "../records.js";
 import type {
   CallPage,
   CallProviderClient,
   CallRecord,
+  CallSample,
   ChangeWindow,
   ConnectedAccount,
   CredentialSession,
@@ -394,6 +395,28 @@ class SalesloftClient implements CallProviderClient {
             });
     }
     return { calls, skipped: [...parsed.skipped, ...skipped], nextCursor, total: null };
+  }
+
+  /**
+   * One page of the users' conversations created in the window, with `include_paging_counts=true`
+   * so `metadata.paging.total_count` counts them (absent in some answers: then the page is the sample).
+   */
+  async sampleCalls(users: ProviderUser[], window: TimeWindow): Promise<CallSample> {
+    const res = await this.get("/v2/conversations", listEnvelopeOfAny, {
+      "user_guids[]": users.map((u) => u.providerUserId),
+      "created_at[gte]": new Date(window.fromMs).toISOString(),
+      "created_at[lt]": new Date(window.toMs).toISOString(),
+      sort_by: "created_at",
+      sort_direction: "ASC",
+      per_page: SALESLOFT_MAX_PER_PAGE,
+      page: 1,
+      include_paging_counts: true,
+    });
+    return {
+      total: res.metadata?.paging?.total_count ?? null,
+      startedAt: timesAt(res.data, "created_at"),
+      more: salesloftHasMore(res),
+    };
   }
 
   goneCallIds: string[] = [];

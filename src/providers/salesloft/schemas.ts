@@ -20,6 +20,9 @@ export const pagingSchema = z.looseObject({
   /** null on the last page; absent in some real answers (then pages are read while full). */
   next_page: z.number().nullish(),
   prev_page: z.number().nullish(),
+  /** Only with `include_paging_counts=true`. */
+  total_count: z.number().int().nonnegative().nullish(),
+  total_pages: z.number().int().nonnegative().nullish(),
 });
 
 /** `{data: [...], metadata: {filtering, paging, sorting}}` */

@@ -3,7 +3,8 @@
  * authorize/token endpoints of accounts.salesloft.com (one server plays both hosts).
  *
  * Reproduced: Bearer auth (`{"status":401,"error":"Unauthorized"}`), the list envelope with
- * `metadata.paging`, `page`/`per_page` (1–100), `ids[]`/`user_guids[]` (with or without `[]`),
+ * `metadata.paging` (with `total_count`/`total_pages` when `include_paging_counts=true`),
+ * `page`/`per_page` (1–100), `ids[]`/`user_guids[]` (with or without `[]`),
  * `created_at[...]`/`updated_at[...]` filters, `sort_by`/`sort_direction`, the `.json` suffix,
  * the cost-based team quota (600/min documented; deep pages cost more) with
  * `x-ratelimit-endpoint-cost` / `x-ratelimit-remaining-minute`, 429s, error bodies, and the
@@ -322,6 +323,7 @@ export function createSalesloftApp(state: SalesloftSimState): Hono {
     const listing = segments.length === 1 && (segments[0] === "users" || segments[0] === "conversations");
     const modes = {
       omitPaging: state.switches.listPaging === "omitted",
+      counts: query.get("include_paging_counts") === "true",
       repeat: state.switches.repeatPages && listing && query.multi("ids") === null,
     };
     if (!modes.repeat) return route(c, state, segments, query, { page, perPage, ...modes }, userEmail);
@@ -346,6 +348,8 @@ interface Paging {
   perPage: number;
   /** `switches.listPaging === "omitted"`: no `metadata.paging` in the answer. */
   omitPaging?: boolean;
+  /** `include_paging_counts=true`: `total_count` and `total_pages` in `metadata.paging`. */
+  counts?: boolean;
   /** `switches.repeatPages`: page 1 again, whatever was asked, with a next page. */
   repeat?: boolean;
 }
@@ -363,6 +367,7 @@ function list<T>(c: Context, items: T[], paging: Paging, sorting: { sort_by: str
         current_page: paging.page,
         next_page: hasNext ? paging.page + 1 : null,
         prev_page: paging.page > 1 ? paging.page - 1 : null,
+        ...(paging.counts ? { total_count: items.length, total_pages: Math.ceil(items.length / paging.perPage) } : {}),
       },
       sorting,
     },
