@@ -11,6 +11,7 @@ import { webRoute } from "../../src/server/web.js";
 import { generateClariDataset } from "../../src/simulators/clari/dataset.js";
 import { type ClariSimulator, startClariSimulator } from "../../src/simulators/clari/server.js";
 import { defaultScenario } from "../../src/simulators/scenario.js";
+import { BackfillChoicesDocument } from "../generated/graphql.js";
 import { startApi, type TestApi } from "../support/api.js";
 import { appOrigin, launchBrowser, openPage, recordRowStates, rowStates, screenshot, settleJobs } from "./browser.js";
 
@@ -66,7 +67,21 @@ describe("example client: Clari Copilot", () => {
     await page.getByRole("button", { name: "Verify and connect" }).click();
     await page.getByRole("group", { name: "How far back should callsync import calls?" }).waitFor();
     await expect(page.getByRole("radio", { name: "Last 6 months (recommended)" }).isChecked()).resolves.toBe(true);
+    // Beside each period its estimate, filled in once the server has it (Clari's own total).
+    const estimate = page.locator("#estimate-DAYS_90");
+    await expect.poll(() => estimate.getAttribute("data-status"), { timeout: 20_000 }).toBe("READY");
+    const choices = await api.gql(BackfillChoicesDocument, { provider: "CLARI_COPILOT" }, token);
+    const figures = choices.data!.integration!.backfillChoices.find((c) => c.period === "DAYS_90")!.estimate;
+    expect(figures.calls).toBeGreaterThan(0);
+    await expect(estimate.textContent()).resolves.toMatch(
+      new RegExp(`^${figures.calls} calls · ${figures.providerRequests} requests · ≥ \\d+ (s|min)$`),
+    );
     await screenshot(page, "clari-3-backfill");
+    const viewport = page.viewportSize();
+    await page.setViewportSize({ width: 390, height: 844 });
+    await expect(page.evaluate(() => document.documentElement.scrollWidth)).resolves.toBeLessThanOrEqual(390);
+    await screenshot(page, "clari-3-backfill-390px");
+    if (viewport) await page.setViewportSize(viewport);
 
     await page.getByRole("radio", { name: "Last 90 days" }).check();
     await page.getByRole("button", { name: "Continue" }).click();
