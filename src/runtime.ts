@@ -142,7 +142,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
     providers,
     log: log.child({ component: "backfill-estimate" }),
   });
-  closers.push(() => backfillEstimates.settle());
+  closers.push(() => backfillEstimates.settle(2_000));
   const services: Services = {
     prisma: db.prisma,
     log,

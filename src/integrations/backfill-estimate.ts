@@ -177,9 +177,20 @@ export class BackfillEstimates {
     });
   }
 
-  /** Waits for computations under way (tests, shutdown). */
-  async settle(): Promise<void> {
-    while (this.running.size > 0) await Promise.allSettled([...this.running]);
+  /**
+   * Waits for computations under way, at most `timeoutMs` (shutdown: one left behind stores
+   * nothing, and the next reader computes again once its claim is old).
+   */
+  async settle(timeoutMs = Number.POSITIVE_INFINITY): Promise<void> {
+    const until = Date.now() + timeoutMs;
+    while (this.running.size > 0 && Date.now() < until) {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<void>((r) => {
+        timer = setTimeout(r, Math.min(until - Date.now(), 2_147_483_647));
+      });
+      await Promise.race([Promise.allSettled([...this.running]), timeout]);
+      clearTimeout(timer);
+    }
   }
 
   /** Claims the computation (one at a time per integration, across processes) and runs it in the background. */
