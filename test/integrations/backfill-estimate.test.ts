@@ -20,6 +20,7 @@ import {
   WizardChooseBackfillDocument,
   WizardStartSyncDocument,
 } from "../generated/graphql.js";
+import { startApi, type TestApi } from "../support/api.js";
 import {
   type ApiEnv,
   clariEnv,
@@ -161,6 +162,39 @@ describe("Gong", () => {
     const run = await runFinished(env.api, env.token, "GONG", started.data!.startSync.id);
     expect(run.status).toBe("COMPLETED");
   }, 90_000);
+});
+
+describe("two API processes on one database", () => {
+  let gong: GongSimulator;
+  let env: ApiEnv;
+  let other: TestApi;
+  beforeAll(async () => {
+    gong = await startGongSimulator({ dataset: generateGongDataset(scenario(8)), switches: { visibleAfterMs: 0 } });
+    env = await gongEnv(gong, { scenario: scenario(8) });
+    other = await startApi(
+      { GONG_CLIENT_ID: gong.clientId, GONG_CLIENT_SECRET: gong.clientSecret },
+      { database: env.api.database },
+    );
+  }, 60_000);
+  afterAll(async () => {
+    await other?.close();
+    await env?.close();
+  });
+
+  it("compute one estimate between them: the reader that finds the claim gets COMPUTING, then the same figures", async () => {
+    await connectThroughWizard(env.api, env.token, "GONG");
+    gong.log.clear();
+    const first = await Promise.all(
+      [env.api, other].map((api) => api.gql(BackfillChoicesDocument, { provider: "GONG" }, env.token)),
+    );
+    for (const res of first)
+      expect(res.data!.integration!.backfillChoices.every((c) => c.estimate.status === "COMPUTING")).toBe(true);
+    const figures = await settledChoices(env, "GONG");
+    await Promise.all([env.api, other].map((api) => api.runtime.services.backfillEstimates.settle()));
+    const seen = await other.gql(BackfillChoicesDocument, { provider: "GONG" }, env.token);
+    expect(seen.data!.integration!.backfillChoices).toEqual(figures);
+    expect(gong.log.count((r) => r.path === "/v2/calls/extensive")).toBe(6);
+  }, 60_000);
 });
 
 describe("Salesloft", () => {
