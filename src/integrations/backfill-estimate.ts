@@ -26,10 +26,9 @@ import { type Db, Prisma } from "../db/client.js";
 import { BackfillPeriod } from "../generated/prisma/enums.js";
 import type { Logger } from "../logger.js";
 import { isProviderError } from "../providers/errors.js";
-import { isBudgetWindow } from "../providers/pacer.js";
 import { type CallSample, SAMPLE_MAX_USERS, type TimeWindow } from "../providers/types.js";
 import { type SyncEngine, workspaceUserOf } from "../sync/engine.js";
-import { estimateBackfill } from "../sync/eta.js";
+import { accountBudget, estimateBackfill } from "../sync/eta.js";
 import { humanMessage } from "./messages.js";
 import { type ProviderRegistry, paceKeyOf, REQUEST_COST } from "./providers.js";
 import { backfillStart, type Wizard } from "./wizard.js";
@@ -253,7 +252,7 @@ export class BackfillEstimates {
       if (window.fromMs < window.toMs)
         for (const batch of chunks(matched, SAMPLE_MAX_USERS)) samples.push(await client.sampleCalls(batch, window));
       const { calls, basis } = callsFromSamples(samples, window);
-      const budget = pacer.quota.some(isBudgetWindow) ? await pacer.state(paceKey) : null;
+      const budget = await accountBudget(pacer, paceKey);
       const users = window.fromMs < window.toMs ? matched.length : 0;
       const { requests, seconds } = estimateBackfill(
         calls,

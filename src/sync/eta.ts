@@ -7,7 +7,7 @@
  *   budget wait = 0 when the requests needed fit in what is left of the window; else the time to
  *                 the window's end plus one window per further window-full of requests.
  */
-import type { QuotaState } from "../providers/pacer.js";
+import { isBudgetWindow, type Pacer, type QuotaState } from "../providers/pacer.js";
 
 export interface EtaInput {
   callsLeft: number;
@@ -18,6 +18,15 @@ export interface EtaInput {
   budget: Pick<QuotaState, "remaining" | "resetsInMs" | "windowPoints" | "windowMs"> | null;
   /** An announced wait (rate limit or spent quota), ms from now. */
   waitMs: number;
+}
+
+/**
+ * The provider account's day/week budget, or null when its quota has none (Salesloft's 600 per
+ * minute is a rate the observed pace already includes; counting it as a budget added a minute
+ * per 600 requests left on top of that pace).
+ */
+export async function accountBudget(pacer: Pick<Pacer, "quota" | "state">, key: string): Promise<QuotaState | null> {
+  return pacer.quota.some(isBudgetWindow) ? await pacer.state(key) : null;
 }
 
 /** ms the budget makes an import of `requests` wait, beyond its own pace. */

@@ -1,6 +1,7 @@
 /** The ETA counts the provider account's remaining budget (src/sync/eta.ts). */
 import { describe, expect, it } from "vitest";
-import { budgetWaitMs, estimateSecondsLeft } from "../../src/sync/eta.js";
+import { Pacer } from "../../src/providers/pacer.js";
+import { accountBudget, budgetWaitMs, estimateSecondsLeft } from "../../src/sync/eta.js";
 
 const DAY = 86_400_000;
 const day = (remaining: number, resetsInMs: number) => ({ remaining, resetsInMs, windowPoints: 10_000, windowMs: DAY });
@@ -43,5 +44,29 @@ describe("ETA under a day budget", () => {
         waitMs: 60_000,
       }),
     ).toBe(100 + 60);
+  });
+});
+
+describe("the account's budget", () => {
+  it("is none for a quota of rates only: Salesloft's 600 per minute adds nothing to the observed pace", async () => {
+    const salesloft = new Pacer("salesloft", [{ points: 600, duration: 60 }]);
+    expect(await accountBudget(salesloft, "acct")).toBeNull();
+    const eta = estimateSecondsLeft({
+      callsLeft: 1_000,
+      secondsPerCall: 0.2,
+      requestsPerCall: 2.01,
+      budget: await accountBudget(salesloft, "acct"),
+      waitMs: 0,
+    });
+    expect(eta).toBe(200);
+  });
+
+  it("is the day's count where the quota has one (Gong: 3/s and 10,000 a day)", async () => {
+    const gong = new Pacer("gong", [
+      { points: 3, duration: 1 },
+      { points: 10_000, duration: 86_400 },
+    ]);
+    const budget = await accountBudget(gong, "acct");
+    expect(budget).toMatchObject({ remaining: 10_000, windowPoints: 10_000, windowMs: DAY });
   });
 });

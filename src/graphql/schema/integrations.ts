@@ -11,7 +11,7 @@ import { humanMessage, runProblem } from "../../integrations/messages.js";
 import { paceKeyOf, REQUEST_COST } from "../../integrations/providers.js";
 import { setPrivateCalls } from "../../privacy/settings.js";
 import { visibleCallWhere } from "../../privacy/visibility.js";
-import { estimateSecondsLeft } from "../../sync/eta.js";
+import { accountBudget, estimateSecondsLeft } from "../../sync/eta.js";
 import { builder } from "../builder.js";
 import { type Context, viewerWorkspace } from "../context.js";
 import { cursorOfSameParent } from "../cursors.js";
@@ -302,7 +302,9 @@ export const SyncUserProgressType = builder.prismaNode("SyncUserStatus", {
         const elapsed = (Date.now() - s.startedAt.getTime() - waitMs) / 1000;
         if (done === 0 || elapsed <= 0) return null;
         const integration = s.run.integration;
-        const budget = await ctx.providers[integration.provider].pacer.state(paceKeyOf(integration)).catch(() => null);
+        const budget = await accountBudget(ctx.providers[integration.provider].pacer, paceKeyOf(integration)).catch(
+          () => null,
+        );
         return estimateSecondsLeft({
           callsLeft: left,
           secondsPerCall: elapsed / done,
