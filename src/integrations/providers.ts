@@ -42,6 +42,8 @@ export interface ClientContext {
   maxInlineWaitMs?: number;
   /** Tries per request for transient failures (each client's default when unset). */
   attempts?: number;
+  /** The runner's lease: once aborted, the client sends nothing more. */
+  signal?: AbortSignal;
 }
 
 /** The quota key of an integration: its connected provider account (all integrations of one tenant share it). */

@@ -8,7 +8,7 @@
 import pRetry, { AbortError } from "p-retry";
 import type { z } from "zod";
 import { classifyStatus, ProviderError } from "./errors.js";
-import { type Pacer, PacerWaitTooLong } from "./pacer.js";
+import { type Pacer, PacerWaitTooLong, sleep } from "./pacer.js";
 import type { CredentialSession, ProviderCredentials } from "./types.js";
 
 export interface HttpResponseInfo {
@@ -49,6 +49,12 @@ export interface HttpClientOptions {
   defaultRetryAfterMs?: number;
   /** Called before each pause, with the reason and when it ends. */
   onWait?: (reason: "RATE_LIMIT" | "RETRY", untilMs: number) => void;
+  /**
+   * The caller's lease (the job's runner lost it: another runner took the user over): once
+   * aborted, nothing more is sent, a wait or a request in flight ends, and the request rejects
+   * with the signal's reason.
+   */
+  signal?: AbortSignal;
   fetch?: typeof fetch;
 }
 
@@ -64,8 +70,6 @@ export interface JsonRequest<S extends z.ZodType> {
   schema: S;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 /** Backoff for the n-th (0-based) 429 without Retry-After: 1 s doubling to 30 s, with jitter. */
 export function guessedRetryAfterMs(n: number): number {
   const base = Math.min(30_000, 1_000 * 2 ** n);
@@ -78,6 +82,7 @@ export class ProviderHttp {
   async json<S extends z.ZodType>(req: JsonRequest<S>): Promise<z.infer<S> | null> {
     const attempts = this.options.attempts ?? 4;
     const rateLimitRetries = this.options.rateLimitRetries ?? 6;
+    const { signal } = this.options;
     let refreshed = false;
     let limited = 0;
     return pRetry(
@@ -85,6 +90,8 @@ export class ProviderHttp {
         try {
           return await this.once(req);
         } catch (e) {
+          // The lease is gone: whatever failed, nothing is asked again.
+          if (signal?.aborted) throw new AbortError(signal.reason as Error);
           // The shared pacer's wait is longer than this request may wait: no attempt was sent, and
           // asking again now would wait the same.
           if (e instanceof PacerWaitTooLong) throw new AbortError(e);
@@ -103,7 +110,9 @@ export class ProviderHttp {
             if (limited > rateLimitRetries || until - Date.now() > (this.options.maxInlineWaitMs ?? 30_000))
               throw new AbortError(e);
             this.options.onWait?.("RATE_LIMIT", until);
-            await sleep(Math.max(0, until - Date.now()));
+            await sleep(Math.max(0, until - Date.now()), signal).catch((cause: unknown) => {
+              throw new AbortError(cause as Error);
+            });
             throw e;
           }
           // An expired pagination cursor stays expired: hand it to the caller to restart, no retry.
@@ -119,6 +128,7 @@ export class ProviderHttp {
         maxTimeout: 5_000,
         randomize: true,
         shouldConsumeRetry: ({ error }) => !(error instanceof ProviderError && error.kind === "RATE_LIMITED"),
+        ...(signal ? { signal } : {}),
         onFailedAttempt: ({ error, retriesLeft }) => {
           if (retriesLeft > 0 && error instanceof ProviderError && error.kind === "TRANSIENT")
             this.options.onWait?.("RETRY", Date.now());
@@ -163,15 +173,16 @@ export class ProviderHttp {
     // The send slot is taken last, when nothing but the request itself is left to do: the
     // provider counts arrivals, and a credentials read (a database round trip) between slot and
     // send let two departures of a loaded process arrive closer than their slots.
-    await pacer.take(paceKey, req.cost ?? 1);
+    await pacer.take(paceKey, req.cost ?? 1, this.options.signal);
 
     let res: Response;
+    const timeout = AbortSignal.timeout(this.options.timeoutMs ?? 30_000);
     try {
       res = await (this.options.fetch ?? fetch)(url, {
         method: req.method,
         headers,
         body: payload,
-        signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000),
+        signal: this.options.signal ? AbortSignal.any([timeout, this.options.signal]) : timeout,
         // Credentials never follow a redirect (the outbound guard also turns a 3xx into an error).
         redirect: "manual",
       });

@@ -146,7 +146,22 @@ end
 return 0
 `;
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Sleeps `ms`; an aborted `signal` ends the sleep at once, rejecting with its reason. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const done = () => {
+      signal?.removeEventListener("abort", stop);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    const stop = () => {
+      clearTimeout(timer);
+      reject(signal!.reason);
+    };
+    signal?.addEventListener("abort", stop, { once: true });
+  });
+}
 
 /** How late after its turn a waiter may come back and keep its place (a busy event loop). */
 const queueGraceMs = (intervalMs: number) => 1_000 + intervalMs;
@@ -290,9 +305,14 @@ export class Pacer {
     this.intervalMs = slotIntervalMs(quota, options.headroom);
   }
 
-  /** Waits until `cost` points are available in every window for `key`, then takes them. */
-  async take(key: string, cost = 1): Promise<void> {
+  /**
+   * Waits until `cost` points are available in every window for `key`, then takes them. An
+   * aborted `signal` (the runner lost its lease) ends the wait at once with its reason, and
+   * the runner leaves the queue.
+   */
+  async take(key: string, cost = 1, signal?: AbortSignal): Promise<void> {
     const maxWait = this.options.maxWaitMs ?? 5 * 60_000;
+    signal?.throwIfAborted();
     for (const limiter of this.budgets) {
       for (;;) {
         try {
@@ -307,6 +327,7 @@ export class Pacer {
             Date.now() + e.msBeforeNext,
             Math.min(maxWait, this.options.maxBudgetWaitMs ?? 1_000),
             "QUOTA",
+            signal,
           );
         }
       }
@@ -321,7 +342,12 @@ export class Pacer {
         await this.slots.leave(key, waiter);
         throw new PacerWaitTooLong(Date.now() + wait);
       }
-      await this.wait(key, Date.now() + wait, maxWait);
+      try {
+        await this.wait(key, Date.now() + wait, maxWait, "RATE", signal);
+      } catch (e) {
+        await this.slots.leave(key, waiter);
+        throw e;
+      }
     }
   }
 
@@ -350,11 +376,17 @@ export class Pacer {
     };
   }
 
-  private async wait(key: string, untilMs: number, maxWait: number, reason: "QUOTA" | "RATE" = "RATE"): Promise<void> {
+  private async wait(
+    key: string,
+    untilMs: number,
+    maxWait: number,
+    reason: "QUOTA" | "RATE" = "RATE",
+    signal?: AbortSignal,
+  ): Promise<void> {
     const ms = untilMs - Date.now();
     if (ms > maxWait) throw new PacerWaitTooLong(untilMs, reason);
-    if (ms <= 0) return;
+    if (ms <= 0) return signal?.throwIfAborted();
     this.options.onWait?.(key, untilMs);
-    await sleep(ms);
+    await sleep(ms, signal);
   }
 }

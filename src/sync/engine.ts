@@ -240,7 +240,7 @@ export class SyncEngine {
       let users: ProviderUser[];
       let unreadable: readonly SkippedRecord[];
       try {
-        const client = await this.client(run.integrationId);
+        const client = await this.client(run.integrationId, undefined, { signal: lease.signal });
         ({ users, skipped: unreadable } = await client.listUsers());
       } catch (e) {
         lease.assertHeld();
@@ -403,14 +403,18 @@ export class SyncEngine {
     );
     await this.publishProgress(integration.id, run.id, statusId);
 
-    const client = await this.client(integration.id, async (reason, until) => {
-      if (reason !== "RATE_LIMIT" || !lease.held) return;
-      await this.prisma.syncUserStatus.updateMany({
-        where: mine,
-        data: { waitingUntil: new Date(until), errorCode: "RATE_LIMITED" },
-      });
-      await this.publishProgress(integration.id, run.id, statusId);
-    });
+    const client = await this.client(
+      integration.id,
+      async (reason, until) => {
+        if (reason !== "RATE_LIMIT" || !lease.held) return;
+        await this.prisma.syncUserStatus.updateMany({
+          where: mine,
+          data: { waitingUntil: new Date(until), errorCode: "RATE_LIMITED" },
+        });
+        await this.publishProgress(integration.id, run.id, statusId);
+      },
+      { signal: lease.signal },
+    );
     const target = await this.storeTarget(integration);
     const user: ProviderUser = {
       providerUserId: providerUser.providerUserId,
@@ -933,7 +937,7 @@ export class SyncEngine {
       orderBy: { startedAt: "asc" },
     });
     if (waiting.length === 0) return;
-    const client = await this.client(integrationId);
+    const client = await this.client(integrationId, undefined, { signal: lease.signal });
     const target = await this.storeTarget(integration);
     for (let i = 0; i < waiting.length; i += 100) {
       const ids = waiting.slice(i, i + 100).map((c) => c.providerCallId);
@@ -963,7 +967,7 @@ export class SyncEngine {
     const integration = await this.prisma.integration.findUnique({ where: { id: integrationId } });
     if (integration?.status !== "CONNECTED" || providerCallIds.length === 0) return;
     try {
-      const client = await this.client(integrationId);
+      const client = await this.client(integrationId, undefined, { signal: lease.signal });
       const calls = await client.fetchCalls(providerCallIds);
       lease.assertHeld();
       const stored = await storeCalls(this.prisma, await this.storeTarget(integration), calls, async () =>
@@ -1015,8 +1019,11 @@ export class SyncEngine {
   async client(
     integrationId: string,
     onWait?: (reason: "RATE_LIMIT" | "RETRY", untilMs: number) => Promise<void>,
-    /** Tighter bounds for a caller that must not wait long (the Backfill step's estimate). */
-    bounds: { attempts?: number; maxInlineWaitMs?: number } = {},
+    /**
+     * Tighter bounds for a caller that must not wait long (the Backfill step's estimate); `signal`
+     * is the runner's lease (once it is lost, the client sends nothing more).
+     */
+    bounds: { attempts?: number; maxInlineWaitMs?: number; signal?: AbortSignal } = {},
   ): Promise<CallProviderClient> {
     const { prisma, cipher, providers } = this.deps;
     const integration = await prisma.integration.findUniqueOrThrow({
@@ -1039,6 +1046,7 @@ export class SyncEngine {
       maxInlineWaitMs: Math.min(bounds.maxInlineWaitMs ?? 30_000, this.settings.leaseMs),
       attempts: bounds.attempts,
       onWait: onWait ? (reason, until) => void onWait(reason, until).catch(() => {}) : undefined,
+      signal: bounds.signal,
     });
   }
 

@@ -32,10 +32,19 @@ export class LeaseLost extends Error {
 
 /** What a long job holds while it runs: checked before each provider request and write. */
 export interface Lease {
+  /**
+   * Aborted, with the LeaseLost as its reason, once the lease is gone: provider requests take
+   * it, so a runner that lost its user sends nothing more (not only writes nothing more).
+   */
   readonly signal: AbortSignal;
   readonly held: boolean;
   /** Throws LeaseLost once the lease is gone. */
   assertHeld(): void;
+}
+
+/** The LeaseLost an aborted lease signal carries (or one saying `fallback`). */
+function lostReason(signal: AbortSignal, fallback: string): LeaseLost {
+  return signal.reason instanceof LeaseLost ? signal.reason : new LeaseLost(String(signal.reason ?? fallback));
 }
 
 /** For callers outside a job (tests, a CLI): nothing to lose. */
@@ -96,7 +105,7 @@ export class JobLease implements Lease {
   }
 
   assertHeld(): void {
-    if (!this.held) throw new LeaseLost(String(this.controller.signal.reason ?? "job lease lost"));
+    if (!this.held) throw lostReason(this.controller.signal, "job lease lost");
   }
 
   /** Renews the lock now; false (and the lease lost) when another runner holds the job. */
@@ -167,7 +176,7 @@ export class JobLease implements Lease {
       "job lease lost; this runner stops",
     );
     this.stop();
-    this.controller.abort(reason);
+    this.controller.abort(new LeaseLost(reason));
   }
 }
 
@@ -184,7 +193,12 @@ export class UserLease implements Lease {
     private readonly log: Logger,
     /** The job's own lease: when it is lost, so is the user's. */
     private readonly parent: Lease = UNLEASED,
-  ) {}
+  ) {
+    // At once, not at the next check: a provider request in flight or waiting stops with it.
+    if (parent.signal.aborted) this.lose("its job's lease was lost");
+    else if (parent !== UNLEASED)
+      parent.signal.addEventListener("abort", () => this.lose("its job's lease was lost"), { once: true });
+  }
 
   get signal(): AbortSignal {
     return this.controller.signal;
@@ -248,7 +262,7 @@ export class UserLease implements Lease {
 
   /** Throws LeaseLost once the lease is gone (checked before each provider request and write). */
   assertHeld(): void {
-    if (!this.held) throw new LeaseLost(String(this.controller.signal.reason ?? "lease lost"));
+    if (!this.held) throw lostReason(this.controller.signal, "lease lost");
   }
 
   /** A conditional write touched no row: somebody else owns the user now. */
@@ -268,6 +282,6 @@ export class UserLease implements Lease {
     if (this.controller.signal.aborted) return;
     this.log.info({ statusId: this.statusId, reason }, "import lease lost; this runner stops");
     this.stop();
-    this.controller.abort(reason);
+    this.controller.abort(new LeaseLost(reason));
   }
 }

@@ -99,6 +99,25 @@ describe("shared pacing across processes", () => {
     expect(waited).toBeLessThanOrEqual(1_000 + 3 * interval);
   });
 
+  it("a runner whose lease is lost stops waiting at once and leaves the queue", async () => {
+    const quota = [{ points: 10, duration: 1 }];
+    const interval = slotIntervalMs(quota);
+    const [a, b] = await pacers(quota);
+    await a!.take("account-5");
+    const lease = new AbortController();
+    const queued = b!.take("account-5", 1, lease.signal).then(
+      () => "taken",
+      (e: unknown) => e,
+    );
+    await new Promise((r) => setTimeout(r, 10));
+    lease.abort(new Error("lease lost"));
+    expect(await queued).toEqual(new Error("lease lost"));
+    // Its place is free again: the next runner waits for the slot, not for a grace period.
+    const started = Date.now();
+    await a!.take("account-5");
+    expect(Date.now() - started).toBeLessThan(interval + 200);
+  });
+
   it("a 429's block holds every process back until its end", async () => {
     const [a, b] = await pacers([{ points: 100, duration: 1 }]);
     await a!.block("account-2", Date.now() + 600);

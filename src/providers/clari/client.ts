@@ -85,6 +85,8 @@ export interface ClariClientOptions {
   baseUrl?: string;
   timeoutMs?: number;
   onWait?: HttpClientOptions["onWait"];
+  /** The runner's lease: once aborted, the client sends nothing more (HttpClientOptions.signal). */
+  signal?: AbortSignal;
   fetch?: typeof fetch;
   /** `limit` of `GET /calls`; 25 by default, at most 100. */
   pageSize?: number;
@@ -222,6 +224,7 @@ class ClariCopilotClient implements ClariClient {
       paceKey: options.paceKey,
       timeoutMs: options.timeoutMs,
       onWait: options.onWait,
+      signal: options.signal,
       fetch: options.fetch,
       attempts: options.attempts,
       maxInlineWaitMs: options.maxInlineWaitMs,

@@ -179,6 +179,8 @@ export interface GongClientOptions {
   /** A rate limit longer than this is surfaced as RATE_LIMITED instead of waited for. */
   maxInlineWaitMs?: number;
   onWait?: (reason: "RATE_LIMIT" | "RETRY", untilMs: number) => void;
+  /** The runner's lease: once aborted, the client sends nothing more (HttpClientOptions.signal). */
+  signal?: AbortSignal;
   fetch?: typeof fetch;
 }
 
@@ -210,6 +212,7 @@ export function createGongClient(options: GongClientOptions): CallProviderClient
     attempts: options.attempts,
     maxInlineWaitMs: options.maxInlineWaitMs,
     onWait: options.onWait,
+    signal: options.signal,
     fetch: options.fetch,
   });
 

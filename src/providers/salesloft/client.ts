@@ -91,6 +91,8 @@ export interface SalesloftClientOptions extends SalesloftMappingOptions {
   /** Wait used when a 429 has no Retry-After; default 60 s. */
   defaultRetryAfterMs?: number;
   onWait?: (reason: "RATE_LIMIT" | "RETRY", untilMs: number) => void;
+  /** The runner's lease: once aborted, the client sends nothing more (HttpClientOptions.signal). */
+  signal?: AbortSignal;
   fetch?: typeof fetch;
   /** Parallel `/extensive` and sentence requests per page (the pacer still bounds the rate). */
   concurrency?: number;
@@ -253,6 +255,7 @@ class SalesloftClient implements CallProviderClient {
       maxInlineWaitMs: options.maxInlineWaitMs,
       defaultRetryAfterMs,
       onWait: options.onWait,
+      signal: options.signal,
       fetch: options.fetch,
     });
   }

@@ -3,6 +3,7 @@ import { ProviderError } from "../../../src/providers/errors.js";
 import { createGongPacer, GONG_MIN_INTERVAL_MS } from "../../../src/providers/gong/client.js";
 import type { GongCallData } from "../../../src/providers/gong/schemas.js";
 import { GONG_SIM_QUOTA } from "../../../src/simulators/gong/server.js";
+import { LeaseLost } from "../../../src/sync/lease.js";
 import { type Harness, harness } from "./support.js";
 
 let h: Harness;
@@ -90,6 +91,47 @@ describe("Gong: rate limits", () => {
     expect(h.sim.log.count((r) => r.status === 429)).toBe(0);
     expect(h.sim.log.count()).toBe(7);
     expect(Date.now() - started).toBeGreaterThanOrEqual(6 * GONG_MIN_INTERVAL_MS - 5);
+  });
+});
+
+describe("Gong: a runner that lost its lease", () => {
+  // The import's lease is the client's signal: a runner taken over (its lock expired while the
+  // database was away) sends nothing more, even in the middle of waiting out a 429; before, it
+  // slept on and asked again, at the same time as the runner that took the user over.
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+  it("stops waiting out a 429 at once and does not ask again", async () => {
+    h = await harness();
+    h.sim.behaviours.failNext(1, 429, "/v2/workspaces", { "Retry-After": "2" });
+    const lease = new AbortController();
+    const client = h.newClient({ signal: lease.signal });
+    const started = Date.now();
+    const verify = client.verify().then(
+      () => null,
+      (e: unknown) => e,
+    );
+    await sleep(300);
+    lease.abort(new LeaseLost("taken over"));
+    expect(await verify).toBeInstanceOf(LeaseLost);
+    expect(Date.now() - started).toBeLessThan(1_000);
+    await sleep(2_200);
+    expect(h.sim.log.entries.map((r) => `${r.path} ${r.status}`)).toEqual(["/v2/workspaces 429"]);
+  });
+
+  it("ends a request in flight and retries nothing", async () => {
+    h = await harness();
+    h.sim.behaviours.latencyMs = 1_000;
+    const lease = new AbortController();
+    const client = h.newClient({ signal: lease.signal });
+    const verify = client.verify().then(
+      () => null,
+      (e: unknown) => e,
+    );
+    await sleep(200);
+    lease.abort(new LeaseLost("taken over"));
+    expect(await verify).toBeInstanceOf(LeaseLost);
+    await sleep(1_500);
+    expect(h.sim.log.entries).toHaveLength(1);
   });
 });
 
