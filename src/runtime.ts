@@ -2,7 +2,6 @@
  * Assembles a process from its parts: configuration → database (configured or embedded) →
  * migrations → services → HTTP server and/or workers. `close()` stops them in reverse order.
  */
-import { fileURLToPath } from "node:url";
 import { Registry } from "prom-client";
 import { bearer, verifyToken } from "./auth/tokens.js";
 import { cachedViewers, uncachedViewers } from "./auth/viewers.js";
@@ -21,13 +20,14 @@ import { Wizard } from "./integrations/wizard.js";
 import { registerQueueMetrics } from "./jobs/metrics.js";
 import { createJobs, JOB, type Jobs } from "./jobs/queue.js";
 import { createLogger, type Logger } from "./logger.js";
+import { fromRoot } from "./paths.js";
 import { openRedis } from "./redis.js";
 import { type App, buildApp, type Route } from "./server/app.js";
 import { type EngineSettings, SyncEngine } from "./sync/engine.js";
 import { WebhookEndpoints } from "./webhooks/endpoints.js";
 import { webhookRoute } from "./webhooks/route.js";
 
-export const MIGRATIONS_DIR = fileURLToPath(new URL("../prisma/migrations", import.meta.url));
+export const MIGRATIONS_DIR = fromRoot("prisma/migrations");
 
 export interface Runtime {
   config: Config;

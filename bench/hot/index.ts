@@ -25,7 +25,7 @@ import { freePort, percentile, seededBenchDatabase } from "../support.js";
 import { seedHotDataset } from "./dataset.js";
 import { type PgMeter, startPgMeter } from "./pg-meter.js";
 import { processCpuMs, processRssMb } from "./proc.js";
-import { runLoad, type ServerProcess, startFloor, startServe, startSubscribers } from "./processes.js";
+import { runLoad, type ServerProcess, serveCommand, startFloor, startServe, startSubscribers } from "./processes.js";
 import { DEAL_LIST, DEAL_PAGE } from "./queries.js";
 
 const env = (name: string, fallback: string) => process.env[name] ?? fallback;
@@ -309,7 +309,10 @@ export async function benchHot(): Promise<void> {
           for (const system of order)
             samples.push(await measure(system, q.name, q.body, token, connections, expected.get(q.name)!, round));
         }
-    console.log(`\nMeasured from ${loadBefore} to ${loadAverage()}`);
+    const serve = serveCommand();
+    console.log(
+      `\nMeasured from ${loadBefore} to ${loadAverage()}; serve ran as \`node ${[...serve.flags, serve.script].join(" ")} serve\`${serve.build ? ` after \`${serve.build}\`` : ""}`,
+    );
     printTables(
       samples,
       queries.map((q) => q.name),

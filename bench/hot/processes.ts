@@ -1,5 +1,5 @@
 /** Child processes of the hot-path bench: the two servers, the load generator, the subscribers. */
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execSync, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createInterface, type Interface } from "node:readline";
 import { fileURLToPath } from "node:url";
@@ -7,17 +7,12 @@ import type { LoadResult, LoadSpec } from "./load.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
-function node(
-  script: string,
-  args: string[],
-  env: Record<string, string>,
-  stdout: "pipe" | "ignore" = "pipe",
-  flags: string[] = [],
-) {
-  return spawn(process.execPath, [...flags, "--import", "tsx", script, ...args], {
+/** The bench's own helper processes (floor, load generator, subscribers) run their sources under tsx. */
+function node(script: string, args: string[], env: Record<string, string>) {
+  return spawn(process.execPath, ["--import", "tsx", script, ...args], {
     cwd: ROOT,
     env: { ...process.env, ...env },
-    stdio: ["pipe", stdout, "pipe"],
+    stdio: ["pipe", "pipe", "pipe"],
   });
 }
 
@@ -63,36 +58,43 @@ function stopper(child: ChildProcess): () => Promise<void> {
 }
 
 /**
- * The Node flags `npm run serve` starts with (package.json: `node <flags> --import tsx …`), so the
- * bench runs serve with the heap settings production runs it with. BENCH_SERVE_FLAGS replaces them
+ * What `npm run serve` runs, read from package.json: its build step (`npm run build`, run here
+ * once) and its `node <flags> <script> serve` command, so the bench measures serve as production
+ * runs it (compiled JS, its heap settings). BENCH_SERVE_FLAGS replaces the Node flags
  * (space-separated, "" for none) to measure others.
  */
-export function serveNodeFlags(): string[] {
-  const override = process.env.BENCH_SERVE_FLAGS;
-  if (override !== undefined) return override.split(/\s+/).filter(Boolean);
+export function serveCommand(): { build: string | null; flags: string[]; script: string } {
   const pkg = JSON.parse(readFileSync(new URL("package.json", `file://${ROOT}/`), "utf8")) as {
     scripts: Record<string, string>;
   };
-  const words = pkg.scripts.serve!.trim().split(/\s+/);
-  if (words[0] !== "node") return [];
-  const flags: string[] = [];
-  for (const word of words.slice(1)) {
-    if (word === "--import") break;
-    flags.push(word);
-  }
-  return flags;
+  const steps = pkg.scripts.serve!.split("&&").map((step) => step.trim());
+  const words = steps.at(-1)!.split(/\s+/);
+  const build = steps.length > 1 ? steps.slice(0, -1).join(" && ") : null;
+  if (words[0] === "tsx") return { build, flags: ["--import", "tsx"], script: words[1]! };
+  if (words[0] !== "node") throw new Error(`package.json "serve" is neither node nor tsx: ${pkg.scripts.serve}`);
+  const at = words.findIndex((w, i) => i > 0 && !w.startsWith("-") && words[i - 1] !== "--import");
+  const flags = words.slice(1, at);
+  const override = process.env.BENCH_SERVE_FLAGS;
+  return {
+    build,
+    flags: override === undefined ? flags : override.split(/\s+/).filter(Boolean),
+    script: words[at]!,
+  };
 }
 
-/**
- * `npm run serve`, as production runs it (its Node flags; logs go to /dev/null, like a log
- * shipper's pipe). BENCH_PROFILE=<dir> writes a V8 CPU profile of serve there when it stops.
- */
 export async function startServe(env: Record<string, string>, port: number): Promise<ServerProcess> {
   const profile = process.env.BENCH_PROFILE;
-  const child = node("src/main.ts", ["serve"], { ...env, PORT: String(port), HOST: "127.0.0.1" }, "ignore", [
-    ...serveNodeFlags(),
-    ...(profile ? ["--cpu-prof", "--cpu-prof-dir", profile] : []),
-  ]);
+  const command = serveCommand();
+  if (command.build) execSync(command.build, { cwd: ROOT, stdio: "inherit" });
+  const child = spawn(
+    process.execPath,
+    [...command.flags, ...(profile ? ["--cpu-prof", "--cpu-prof-dir", profile] : []), command.script, "serve"],
+    {
+      cwd: ROOT,
+      env: { ...process.env, ...env, PORT: String(port), HOST: "127.0.0.1" },
+      stdio: ["pipe", "ignore", "pipe"],
+    },
+  );
   const tail = stderrTail(child);
   const url = `http://127.0.0.1:${port}/graphql`;
   await waitForHttp(`http://127.0.0.1:${port}/health`, child, tail);

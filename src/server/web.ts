@@ -5,10 +5,10 @@
  * older than the operations or the schema, so `npm start` works on a fresh checkout.
  */
 import { readdir, readFile, stat, utimes } from "node:fs/promises";
-import { fileURLToPath } from "node:url";
+import { fromRoot } from "../paths.js";
 import type { Route } from "./app.js";
 
-const root = (path: string) => fileURLToPath(new URL(`../../${path}`, import.meta.url));
+const root = fromRoot;
 
 const HEADERS = {
   "cache-control": "no-cache",
