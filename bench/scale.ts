@@ -9,6 +9,7 @@
  * CPU and peak RSS during it, PostgreSQL connections. Numbers only; nothing is asserted.
  *
  *   npm run bench:scale -- --integrations 50,200,500 --interval-minutes 2 --waves 3 --workers 2
+ *   npm run bench:scale -- --import-concurrency 12 --job-concurrency 24   (the workers' limits)
  *
  * The workers keep finished jobs for --retention-seconds (default 60) and clean up every
  * --cleanup-seconds (15), the production mechanism on a shortened clock, so the table's size
@@ -43,6 +44,9 @@ const { values: args } = parseArgs({
     workers: { type: "string", default: "2" },
     "retention-seconds": { type: "string", default: "60" },
     "cleanup-seconds": { type: "string", default: "15" },
+    // The workers' IMPORT_CONCURRENCY / JOB_MAX_CONCURRENCY (default: the configuration's).
+    "import-concurrency": { type: "string" },
+    "job-concurrency": { type: "string" },
   },
 });
 
@@ -121,6 +125,8 @@ interface Settings {
   workers: number;
   retentionSeconds: number;
   cleanupSeconds: number;
+  importConcurrency?: string;
+  jobConcurrency?: string;
 }
 
 async function benchScale(n: number, settings: Settings) {
@@ -143,6 +149,8 @@ async function benchScale(n: number, settings: Settings) {
     // The production clean-up on a shortened clock (default: a day, every 10 minutes).
     JOB_RETENTION_MS: String(retentionSeconds * 1000),
     JOB_CLEANUP_EVERY_MS: String(cleanupSeconds * 1000),
+    ...(settings.importConcurrency ? { IMPORT_CONCURRENCY: settings.importConcurrency } : {}),
+    ...(settings.jobConcurrency ? { JOB_MAX_CONCURRENCY: settings.jobConcurrency } : {}),
   };
   const config = loadConfig({ ...env, LOG_LEVEL: "silent", WORKER_IN_PROCESS: "false" });
   const runtime = await openRuntime(config, { role: "none" });
@@ -334,7 +342,8 @@ async function benchScale(n: number, settings: Settings) {
     const names = workers.map((w) => w.name);
     console.log(
       `\n### ${n} integrations, interval ${intervalMinutes} min, ${settings.workers} workers, ` +
-        `job retention ${retentionSeconds} s (clean-up every ${cleanupSeconds} s)` +
+        `job retention ${retentionSeconds} s (clean-up every ${cleanupSeconds} s), ` +
+        `IMPORT_CONCURRENCY ${config.jobs.importConcurrency} / JOB_MAX_CONCURRENCY ${config.jobs.maxConcurrency}` +
         (duplicates ? ` — ${duplicates} duplicate runs!` : "") +
         (failed ? ` — ${failed} failed runs` : ""),
     );
@@ -424,5 +433,7 @@ for (const n of sizes)
     workers: Number(args.workers),
     retentionSeconds: Number(args["retention-seconds"]),
     cleanupSeconds: Number(args["cleanup-seconds"]),
+    importConcurrency: args["import-concurrency"],
+    jobConcurrency: args["job-concurrency"],
   });
 process.exit(0);
