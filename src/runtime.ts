@@ -10,6 +10,7 @@ import { type DbHandle, openDatabase } from "./db/client.js";
 import { applyMigrations, ensureDatabase } from "./db/migrate.js";
 import { createEventBus } from "./events/pubsub.js";
 import type { Services } from "./graphql/context.js";
+import { poolRunner } from "./graphql/hot-reads.js";
 import { schema } from "./graphql/schema/index.js";
 import { BackfillEstimates } from "./integrations/backfill-estimate.js";
 import { CredentialCipher } from "./integrations/crypto.js";
@@ -178,6 +179,8 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
       metrics,
       viewers,
       graphiqlAuthorization: options.graphiqlAuthorization,
+      // The embedded database is one session behind a socket: hot reads go through Prisma there.
+      hotReadRunner: embedded ? undefined : poolRunner(db.pool, { onQuery: options.onQuery }),
       readiness: {
         events: bus.connected,
         pacing: () => !redis || redis.status === "ready",

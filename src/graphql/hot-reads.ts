@@ -20,6 +20,7 @@
  * test/api/hot-reads.test.ts runs a broad set of operations through both paths and compares the
  * response bodies byte for byte.
  */
+import { createHash } from "node:crypto";
 import { encodeBase64 } from "@pothos/core";
 import {
   type ExecutionArgs,
@@ -39,9 +40,11 @@ import {
   type SelectionSetNode,
 } from "graphql";
 import type { Plugin } from "graphql-yoga";
+import type pg from "pg";
 import { Prisma } from "../generated/prisma/client.js";
 import { visibleCallSql } from "../privacy/visibility.js";
 import type { Context, Viewer } from "./context.js";
+import { documentMemo } from "./document-memo.js";
 import { localId } from "./ids.js";
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from "./limits.js";
 import { linkReasons } from "./schema/calls.js";
@@ -570,12 +573,65 @@ export function compile(args: ExecutionArgs, viewer: Viewer | null): HotRead | n
 /** Counts of operations each path answered, for tests and the bench. */
 export const hotReadStats = { hot: 0, generic: 0 };
 
-/** The envelop plugin: answers covered operations with their one statement, the rest as before. */
-export function useHotReads(): Plugin {
+/** Runs a hot read's statement: its one `data` text column, or null. */
+export type HotReadRunner = (statement: Sql, ctx: Context) => Promise<string | null | undefined>;
+
+/** Through Prisma's raw query (the embedded database, and wherever no pool is at hand). */
+const throughPrisma: HotReadRunner = async (statement, ctx) =>
+  (await ctx.prisma.$queryRaw<{ data: string | null }[]>(statement))[0]?.data;
+
+/**
+ * Straight on the pg pool, as a named prepared statement: a hot read is one statement shape per
+ * operation, planned once per connection instead of on every request (planning the deal page
+ * costs PostgreSQL about as much as running it). At most `maxPrepared` shapes get a name — an
+ * unbounded set of operations must not grow every connection's plan cache; the rest run unnamed.
+ * `onQuery` sees every statement, as Prisma's query log does.
+ */
+export function poolRunner(
+  pool: Pick<pg.Pool, "query">,
+  options: { onQuery?: (sql: string) => void; maxPrepared?: number } = {},
+): HotReadRunner {
+  const names = new Map<string, string>();
+  const maxPrepared = options.maxPrepared ?? 200;
+  return async (statement) => {
+    const text = statement.text;
+    let name = names.get(text);
+    if (name === undefined && names.size < maxPrepared) {
+      name = `callsync_hot_${createHash("sha1").update(text).digest("hex").slice(0, 20)}`;
+      names.set(text, name);
+    }
+    options.onQuery?.(text);
+    const { rows } = await pool.query<{ data: string | null }>({ name, text, values: statement.values });
+    return rows[0]?.data;
+  };
+}
+
+/**
+ * The envelop plugin: answers covered operations with their one statement, the rest as before.
+ * The statement depends on the document, the operation name, the variables and the viewer only,
+ * so it is compiled once per such combination (document-memo.ts).
+ */
+export function useHotReads(options: { run?: HotReadRunner } = {}): Plugin {
+  const run = options.run ?? throughPrisma;
+  const compiled = documentMemo<HotRead | null>();
   return {
     onExecute({ args, executeFn, setExecuteFn }) {
       const ctx = args.contextValue as unknown as Context;
-      const hot = compile(args, ctx.viewer);
+      const viewer = ctx.viewer;
+      const hot = viewer
+        ? compiled.get(
+            args.document,
+            JSON.stringify([
+              args.operationName ?? null,
+              args.variableValues ?? null,
+              viewer.userId,
+              viewer.workspaceId,
+              viewer.role,
+              viewer.email,
+            ]),
+            () => compile(args, viewer),
+          )
+        : null;
       if (!hot) {
         hotReadStats.generic++;
         return;
@@ -583,8 +639,7 @@ export function useHotReads(): Plugin {
       setExecuteFn(async (execArgs) => {
         let data: string | null | undefined;
         try {
-          const rows = await ctx.prisma.$queryRaw<{ data: string | null }[]>(hot.statement);
-          data = rows[0]?.data;
+          data = await run(hot.statement, ctx);
         } catch (error) {
           // The generic path answers a failing read in its own shape (its error, its path).
           ctx.log.warn({ err: error }, "hot read failed; answered by the generic path");

@@ -36,6 +36,7 @@ import {
   visitWithTypeInfo,
 } from "graphql";
 import type { Plugin } from "graphql-yoga";
+import { documentMemo } from "./document-memo.js";
 import { badInput } from "./errors.js";
 
 /** The most items a list argument without its own `maxItems` accepts. */
@@ -234,15 +235,34 @@ export function operationProblem(args: ExecutionArgs, maxCost: number): GraphQLE
   return null;
 }
 
-/** The envelop plugin: refuses an operation before execution or subscription starts. */
+/**
+ * The envelop plugin: refuses an operation before execution or subscription starts. The answer
+ * depends on the document, the operation name and the variables only (the schema is one per
+ * process), so an operation found within them is remembered per document: a client repeating it pays the
+ * walk once.
+ */
 export function useOperationLimits(options: { maxCost: number }): Plugin {
+  // Only "within limits" is kept: a refusal is computed again, so every answer gets its own error.
+  const withinLimits = documentMemo<boolean>();
+  const problemOf = (args: ExecutionArgs): GraphQLError | null => {
+    let problem: GraphQLError | null = null;
+    const ok = withinLimits.get(
+      args.document,
+      JSON.stringify([args.operationName ?? null, args.variableValues ?? null]),
+      () => {
+        problem = operationProblem(args, options.maxCost);
+        return problem === null;
+      },
+    );
+    return ok ? null : (problem ?? operationProblem(args, options.maxCost));
+  };
   return {
     onExecute({ args, setResultAndStopExecution }) {
-      const problem = operationProblem(args, options.maxCost);
+      const problem = problemOf(args);
       if (problem) setResultAndStopExecution({ errors: [problem] });
     },
     onSubscribe({ args, setResultAndStopExecution }) {
-      const problem = operationProblem(args, options.maxCost);
+      const problem = problemOf(args);
       if (problem) setResultAndStopExecution({ errors: [problem] });
     },
   };

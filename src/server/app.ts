@@ -18,7 +18,7 @@ import type { ViewerDirectory } from "../auth/viewers.js";
 import type { Config } from "../config.js";
 import type { Context, Services, Viewer } from "../graphql/context.js";
 import { ERROR_CODES, maskError } from "../graphql/errors.js";
-import { useHotReads } from "../graphql/hot-reads.js";
+import { type HotReadRunner, useHotReads } from "../graphql/hot-reads.js";
 import { useOperationLimits } from "../graphql/limits.js";
 import { useNoIntrospection, useNoSuggestions } from "../graphql/schema-disclosure.js";
 import { useSharedSubscriptionResults } from "../graphql/shared-subscription-results.js";
@@ -51,6 +51,8 @@ export interface AppOptions {
    * read when the page is served.
    */
   graphiqlAuthorization?: () => string | null;
+  /** How hot reads run their statement (hot-reads.ts); through Prisma when absent. */
+  hotReadRunner?: HotReadRunner;
 }
 
 export interface App {
@@ -119,6 +121,29 @@ function withCode(error: GraphQLError, code: string): GraphQLError {
     extensions: { ...error.extensions, code },
   });
 }
+
+/**
+ * The GraphQL metrics collected. Off: the deprecated-field counter (the schema has no deprecated
+ * field, yet it walks every operation's document with a TypeInfo: ~3% of a hot read's CPU), the
+ * request-time summary (the request-duration histogram answers the same, and a summary keeps
+ * quantiles per observation), and the parse / validate / context phase histograms (parse and
+ * validation are cached; context is one cached viewer lookup). Kept: requests, their duration,
+ * errors, execute and subscribe phases, schema changes and the HTTP duration.
+ */
+const PROMETHEUS_METRICS = {
+  graphql_envelop_deprecated_field: false,
+  graphql_envelop_request_time_summary: false,
+  graphql_envelop_phase_parse: false,
+  graphql_envelop_phase_validate: false,
+  graphql_envelop_phase_context: false,
+  graphql_envelop_request: true,
+  graphql_envelop_request_duration: true,
+  graphql_envelop_error_result: true,
+  graphql_envelop_phase_execute: true,
+  graphql_envelop_phase_subscribe: true,
+  graphql_envelop_schema_change: true,
+  graphql_yoga_http_duration: true,
+};
 
 /** graphql-armor rejections reported as validation errors: GRAPHQL_VALIDATION_FAILED, HTTP 400. */
 const reportAsValidationError = {
@@ -212,11 +237,11 @@ export function buildApp(options: AppOptions): App {
       ...(config.graphql.suggestions ? [] : [useNoSuggestions()]),
       useOperationLimits({ maxCost: config.graphql.maxCost }),
       // After the limits: what they refuse never reaches a hot read.
-      ...(config.graphql.hotReads ? [useHotReads()] : []),
+      ...(config.graphql.hotReads ? [useHotReads({ run: options.hotReadRunner })] : []),
       useSubscriptionAuthorization(access),
       useSharedSubscriptionResults(),
       // Collects only: who may read /metrics is decided by src/server/metrics.ts.
-      usePrometheus({ endpoint: false, metrics: { graphql_yoga_http_duration: true }, registry }),
+      usePrometheus({ endpoint: false, metrics: PROMETHEUS_METRICS, registry }),
       requestLogger(),
       graphiql.plugin,
     ],

@@ -109,6 +109,7 @@ beforeAll(async () => {
   await db.call.update({ where: { id: calls["hot-7"]! }, data: { purgedAt: new Date(base), purgeReason: "GDPR" } });
 
   Object.assign(ids, {
+    memberUserId: member.id,
     acme: globalId("Deal", acme.id),
     empty: globalId("Deal", empty.id),
     small: globalId("Deal", small.id),
@@ -356,5 +357,36 @@ describe("hot reads answer exactly what the generic path answers", () => {
     hot.resetQueries();
     await post(hot, LIST, {}, tokens.member);
     expect(hot.queries).toHaveLength(1);
+  });
+});
+
+describe("a hot read's statement, compiled once per document, variables and viewer", () => {
+  const page = (api: TestApi) => post(api, PAGE, { id: ids.acme }, tokens.member);
+
+  it("is compiled again for a viewer whose role changed: the promoted member sees the private call", async () => {
+    const asMember = await page(hot);
+    expect(asMember.body).toBe((await page(generic)).body);
+    await hot.prisma.user.update({ where: { id: ids.memberUserId }, data: { role: "ADMIN" } });
+    try {
+      const asAdmin = await page(hot);
+      expect(asAdmin.body).toBe((await page(generic)).body);
+      expect(JSON.parse(asAdmin.body).data.deal.calls.totalCount).toBe(
+        JSON.parse(asMember.body).data.deal.calls.totalCount + 1,
+      );
+    } finally {
+      await hot.prisma.user.update({ where: { id: ids.memberUserId }, data: { role: "MEMBER" } });
+    }
+    expect((await page(hot)).body).toBe(asMember.body);
+  });
+
+  it("reads the rows as they are now: a call linked after the first answer is on the next", async () => {
+    const before = JSON.parse((await page(hot)).body).data.deal.calls.totalCount;
+    const { workspaceId } = await hot.prisma.user.findUniqueOrThrow({ where: { id: ids.memberUserId } });
+    await storeTestCalls(hot.prisma, workspaceId, [
+      callRecord("hot-late", { startedAt: Date.UTC(2026, 4, 4), crmRefs: [dealRef("006HOTA")] }),
+    ]);
+    const after = await page(hot);
+    expect(JSON.parse(after.body).data.deal.calls.totalCount).toBe(before + 1);
+    expect(after.body).toBe((await page(generic)).body);
   });
 });

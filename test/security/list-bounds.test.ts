@@ -163,6 +163,21 @@ describe("the cost limit counts list arguments", () => {
     expect((await gql(NESTED, { deals: 5, calls: 5, segments: 5 })).errors).toBeUndefined();
   });
 
+  it("the same document is judged for each request's variables, in any order, and refused every time", async () => {
+    const small = { deals: 5, calls: 5, segments: 5 };
+    const big = { deals: 100, calls: 100, segments: 100 };
+    // A document of its own (the parser cache keys by text): its first answer is "within the limit".
+    const document = NESTED.replace("query(", "query JudgedPerRequest(");
+    for (const variables of [small, big, small, big, big]) {
+      const result = await gql(document, variables);
+      if (variables === small) expect(result.errors).toBeUndefined();
+      else {
+        expect(errorCodes(result)).toEqual(["GRAPHQL_VALIDATION_FAILED"]);
+        expect(result.errors?.[0]?.message).toMatch(/cost limit of \d+ exceeded/i);
+      }
+    }
+  });
+
   it("a list argument multiplies what it selects: nodes(ids) of 100 costs 100 times one", async () => {
     const NODES = `query($ids: [ID!]!) { nodes(ids: $ids) { ... on Deal { calls(first: 20) { edges { node {
       participants { name } transcript { segments(first: 5) { edges { node { text } } } } } } } } } }`;
