@@ -2,7 +2,9 @@
  * The raw-SQL floor, run as its own process by the bench: a minimal Node HTTP server answering
  * the two hot queries with the same JSON as callsync, the same auth check (the same JWT
  * verification, the viewer looked up in the same statement) and one SQL statement per request.
- * Env: FLOOR_DATABASE_URL, JWT_SECRET, JWT_ISSUER, JWT_AUDIENCE. Prints its port on stdout.
+ * Env: FLOOR_DATABASE_URL, JWT_SECRET, JWT_ISSUER, JWT_AUDIENCE; FLOOR_PREPARED=1 sends its two
+ * statements as named prepared statements (planned once per connection), as callsync's hot reads
+ * do — off by default, the floor as the issue defined it. Prints its port on stdout.
  */
 import { createServer } from "node:http";
 import pg from "pg";
@@ -18,6 +20,9 @@ const jwt = {
   audience: env.JWT_AUDIENCE ?? "callsync-api",
 };
 const pool = new pg.Pool({ connectionString: env.FLOOR_DATABASE_URL, max: 10 });
+const prepared = env.FLOOR_PREPARED === "1";
+const statement = (name: string, text: string, values: unknown[]) =>
+  prepared ? { name, text, values } : { text, values };
 
 const unauthenticated = JSON.stringify({
   errors: [{ message: "Sign in to continue.", extensions: { code: "UNAUTHENTICATED" } }],
@@ -31,11 +36,11 @@ async function answer(body: { query?: string; variables?: { id?: string } }, aut
   if (body.query === DEAL_PAGE) {
     const id = localId(String(body.variables?.id ?? ""), "Deal");
     if (!id) return JSON.stringify({ data: { deal: null } });
-    const { rows } = await pool.query(DEAL_PAGE_SQL, [...viewer, id]);
+    const { rows } = await pool.query(statement("floor_deal_page", DEAL_PAGE_SQL, [...viewer, id]));
     return rows[0].viewer ? JSON.stringify({ data: { deal: rows[0].deal } }) : unauthenticated;
   }
   if (body.query === DEAL_LIST) {
-    const { rows } = await pool.query(DEAL_LIST_SQL, viewer);
+    const { rows } = await pool.query(statement("floor_deal_list", DEAL_LIST_SQL, viewer));
     return rows[0].viewer ? JSON.stringify({ data: { deals: { edges: rows[0].edges } } }) : unauthenticated;
   }
   return JSON.stringify({ errors: [{ message: "The floor only answers the two hot queries." }] });

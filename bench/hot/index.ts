@@ -12,7 +12,8 @@
  *
  * Sizing (env): BENCH_ROUNDS (3), BENCH_SECONDS per run (3), BENCH_CONNECTIONS ("1,8,32"),
  * BENCH_SUBSCRIBERS ("1,100,500", "" skips the fan-out), BENCH_EVENTS per fan-out level (20),
- * BENCH_QUERIES ("deal page,deal list"). With BENCH_PROFILE=<dir> serve writes a CPU profile there.
+ * BENCH_QUERIES ("deal page,deal list"), FLOOR_PREPARED=1 (the floor prepares its statements too).
+ * With BENCH_PROFILE=<dir> serve writes a CPU profile there.
  */
 import { randomBytes } from "node:crypto";
 import { cpus, loadavg } from "node:os";
@@ -311,7 +312,7 @@ export async function benchHot(): Promise<void> {
         }
     const serve = serveCommand();
     console.log(
-      `\nMeasured from ${loadBefore} to ${loadAverage()}; serve ran as \`node ${[...serve.flags, serve.script].join(" ")} serve\`${serve.build ? ` after \`${serve.build}\`` : ""}`,
+      `\nMeasured from ${loadBefore} to ${loadAverage()}; the floor's statements ${process.env.FLOOR_PREPARED === "1" ? "prepared (FLOOR_PREPARED=1), as callsync's hot reads are" : "unprepared (FLOOR_PREPARED=1 prepares them, as callsync's hot reads are)"}; serve ran as \`node ${[...serve.flags, serve.script].join(" ")} serve\`${serve.build ? ` after \`${serve.build}\`` : ""}`,
     );
     printTables(
       samples,
