@@ -98,6 +98,7 @@ const env = z.object({
    * connection. Prisma's 5 s / 2 s defaults fail page stores of a loaded database as INTERNAL_ERROR.
    */
   DB_TRANSACTION_TIMEOUT_MS: z.coerce.number().int().min(1_000).default(30_000),
+  DB_STARTUP_WAIT_MS: z.coerce.number().int().min(0).default(60_000),
   JOB_PROCESS_EVERY_MS: z.coerce.number().int().positive().default(2_000),
   /** Finished one-off jobs are deleted this long after they finished; failed ones after the second. */
   JOB_RETENTION_MS: z.coerce.number().int().positive().default(86_400_000),
@@ -289,6 +290,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
     sync: { maxAttempts: e.SYNC_MAX_ATTEMPTS, retryDelayMs: e.SYNC_RETRY_DELAY_MS },
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     transactionTimeoutMs: e.DB_TRANSACTION_TIMEOUT_MS,
+    databaseStartupWaitMs: e.DB_STARTUP_WAIT_MS,
     jobs: {
       lockLifetimeMs: e.JOB_LOCK_LIFETIME_MS,
       processEveryMs: e.JOB_PROCESS_EVERY_MS,

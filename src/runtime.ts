@@ -7,7 +7,8 @@ import { bearer, verifyToken } from "./auth/tokens.js";
 import { cachedViewers, uncachedViewers } from "./auth/viewers.js";
 import type { Config } from "./config.js";
 import { type DbHandle, openDatabase } from "./db/client.js";
-import { applyMigrations, ensureDatabase } from "./db/migrate.js";
+import { applyMigrations } from "./db/migrate.js";
+import { reachDatabase } from "./db/reach.js";
 import { createEventBus } from "./events/pubsub.js";
 import type { Services } from "./graphql/context.js";
 import { poolRunner } from "./graphql/hot-reads.js";
@@ -71,7 +72,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
     embedded = true;
     log.info({ dataDir: config.dataDir }, "embedded PostgreSQL started");
   } else {
-    await ensureDatabase(databaseUrl);
+    await reachDatabase(databaseUrl, { waitMs: config.databaseStartupWaitMs, log });
   }
   const db = openDatabase(databaseUrl, {
     max: embedded ? 1 : 10,
