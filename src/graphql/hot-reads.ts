@@ -613,7 +613,8 @@ export function poolRunner(
  */
 export function useHotReads(options: { run?: HotReadRunner } = {}): Plugin {
   const run = options.run ?? throughPrisma;
-  const compiled = documentMemo<HotRead | null>();
+  // A compiled deal page holds a few KB of SQL pieces: 1,000 of them stay within a few MB.
+  const compiled = documentMemo<HotRead | null>({ maxEntries: 1_000 });
   return {
     onExecute({ args, executeFn, setExecuteFn }) {
       const ctx = args.contextValue as unknown as Context;
