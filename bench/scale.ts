@@ -1,7 +1,8 @@
 /**
  * `npm run bench:scale`: the scheduler at scale. N Gong integrations (one workspace and one
  * simulator account each, 3 matched users), all connected at the same moment, worker processes
- * (`npm run worker`) doing the work, the sync interval shortened so a few waves fit in minutes.
+ * (`npm run worker` as production runs it: the build, then node) doing the work, the sync interval
+ * shortened so a few waves fit in minutes.
  * Waits for every backfill, then prints per wave (the k-th scheduled run of every integration
  * after the last backfill finished; earlier ones are one "during backfill" row): syncs expected / run, start lag
  * (start − due) p50 / p95 / max, run duration p50 / p95, scheduled runs per worker, the most jobs
@@ -19,7 +20,7 @@
  * the lag and CPU figures include other processes' contention. BENCH_KEEP=1 keeps the database
  * (its URL is printed) for a look afterwards.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execSync, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
@@ -30,6 +31,7 @@ import { openRuntime } from "../src/runtime.js";
 import { generateGongDataset } from "../src/simulators/gong/dataset.js";
 import { type GongSimulator, startGongSimulator } from "../src/simulators/gong/server.js";
 import { defaultScenario } from "../src/simulators/scenario.js";
+import { productionCommand } from "./hot/processes.js";
 import { benchDatabase, percentile } from "./support.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -85,8 +87,11 @@ interface Worker {
   lastError: string | null;
 }
 
+/** `npm run worker` as production runs it (bench/hot/processes.ts); its build step runs once. */
+const workerCommand = productionCommand("worker");
+
 function startWorker(env: Record<string, string>, name: string): Promise<Worker> {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts", "worker"], {
+  const child = spawn(process.execPath, [...workerCommand.flags, workerCommand.script, "worker"], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env, WORKER_NAME: name, LOG_LEVEL: "info" },
     stdio: ["ignore", "pipe", "pipe"],
@@ -425,6 +430,7 @@ async function benchScale(n: number, settings: Settings) {
   }
 }
 
+if (workerCommand.build) execSync(workerCommand.build, { cwd: ROOT, stdio: "inherit" });
 const sizes = args.integrations.split(",").map(Number);
 for (const n of sizes)
   await benchScale(n, {

@@ -58,29 +58,35 @@ function stopper(child: ChildProcess): () => Promise<void> {
 }
 
 /**
- * What `npm run serve` runs, read from package.json: its build step (`npm run build`, run here
- * once) and its `node <flags> <script> serve` command, so the bench measures serve as production
- * runs it (compiled JS, its heap settings). BENCH_SERVE_FLAGS replaces the Node flags
- * (space-separated, "" for none) to measure others.
+ * What `npm run serve` (or `npm run worker`) runs, read from package.json: its build step (`npm run
+ * build`, run by the caller once) and its `node <flags> <script> <role>` command, so the benches
+ * measure the processes as production runs them (compiled JS, their heap settings).
+ * BENCH_SERVE_FLAGS replaces serve's Node flags (space-separated, "" for none) to measure others.
  */
-export function serveCommand(): { build: string | null; flags: string[]; script: string } {
+export function productionCommand(role: "serve" | "worker" = "serve"): {
+  build: string | null;
+  flags: string[];
+  script: string;
+} {
   const pkg = JSON.parse(readFileSync(new URL("package.json", `file://${ROOT}/`), "utf8")) as {
     scripts: Record<string, string>;
   };
-  const steps = pkg.scripts.serve!.split("&&").map((step) => step.trim());
+  const steps = pkg.scripts[role]!.split("&&").map((step) => step.trim());
   const words = steps.at(-1)!.split(/\s+/);
   const build = steps.length > 1 ? steps.slice(0, -1).join(" && ") : null;
   if (words[0] === "tsx") return { build, flags: ["--import", "tsx"], script: words[1]! };
-  if (words[0] !== "node") throw new Error(`package.json "serve" is neither node nor tsx: ${pkg.scripts.serve}`);
+  if (words[0] !== "node") throw new Error(`package.json "${role}" is neither node nor tsx: ${pkg.scripts[role]}`);
   const at = words.findIndex((w, i) => i > 0 && !w.startsWith("-") && words[i - 1] !== "--import");
   const flags = words.slice(1, at);
-  const override = process.env.BENCH_SERVE_FLAGS;
+  const override = role === "serve" ? process.env.BENCH_SERVE_FLAGS : undefined;
   return {
     build,
     flags: override === undefined ? flags : override.split(/\s+/).filter(Boolean),
     script: words[at]!,
   };
 }
+
+export const serveCommand = () => productionCommand("serve");
 
 export async function startServe(env: Record<string, string>, port: number): Promise<ServerProcess> {
   const profile = process.env.BENCH_PROFILE;
