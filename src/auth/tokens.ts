@@ -36,6 +36,8 @@ function key(secret: string): Promise<CryptoKey> {
     ]);
     if (keys.size > 16) keys.clear();
     keys.set(secret, k);
+    // A key that could not be imported is not kept: the next call tries again.
+    k.catch(() => keys.delete(secret));
   }
   return k;
 }

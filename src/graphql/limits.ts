@@ -238,8 +238,8 @@ export function operationProblem(args: ExecutionArgs, maxCost: number): GraphQLE
 /**
  * The envelop plugin: refuses an operation before execution or subscription starts. The answer
  * depends on the document, the operation name and the variables only (the schema is one per
- * process), so an operation found within them is remembered per document: a client repeating it pays the
- * walk once.
+ * process), so an operation found within the limits is remembered (document-memo.ts): a client
+ * repeating it pays the walk once.
  */
 export function useOperationLimits(options: { maxCost: number }): Plugin {
   // Only "within limits" is kept: a refusal is computed again, so every answer gets its own error.
