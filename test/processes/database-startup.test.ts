@@ -7,7 +7,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../support/db.js";
 import { type FaultProxy, startFaultProxy } from "../support/fault-proxy.js";
-import { killAll, processEnv, spawnCallsync, startServe, startWorker } from "../support/processes.js";
+import { freePort } from "../support/net.js";
+import { killAll, pollUntil, processEnv, spawnCallsync } from "../support/processes.js";
 
 let database: TestDatabase;
 let proxy: FaultProxy;
@@ -29,28 +30,48 @@ afterAll(async () => {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe("PostgreSQL not there yet at start-up", () => {
+  // Refused until the process has tried and said so: the proxy opens only after its first warning
+  // (start-up itself — tsx compiling — takes seconds on a loaded machine).
+  const RETRYING = /PostgreSQL not reachable yet; retrying/;
+
   it("serve waits, retrying with a warning, and serves once PostgreSQL accepts connections", async () => {
     proxy.cut();
-    const env = processEnv({ databaseUrl, extra: { LOG_LEVEL: "warn" } });
-    const serving = startServe({ env, name: "serve-early" });
-    // Refused for a while: several attempts, each a warning, and the process still there.
-    await sleep(4_000);
+    const port = await freePort();
+    const serve = spawnCallsync(
+      "serve",
+      processEnv({ databaseUrl, extra: { LOG_LEVEL: "warn", PORT: String(port) } }),
+      "serve-early",
+    );
+    await serve.waitForLine(RETRYING, 90_000);
+    // A second attempt: it keeps trying while refused, and stays up.
+    await sleep(1_000);
+    expect(serve.running).toBe(true);
     proxy.restore();
-    const serve = await serving;
-    expect(serve.output()).toMatch(/PostgreSQL not reachable yet; retrying/);
-    expect((await fetch(serve.url!.replace("/graphql", "/ready"))).status).toBe(200);
+    await pollUntil(
+      "serve ready once PostgreSQL accepts",
+      async () => {
+        if (!serve.running) throw new Error(`serve exited:\n${serve.output()}`);
+        const res = await fetch(`http://127.0.0.1:${port}/ready`).catch(() => null);
+        return res?.status === 200 ? true : undefined;
+      },
+      90_000,
+      200,
+    );
     await serve.kill();
-  }, 120_000);
+  }, 180_000);
 
   it("a worker waits the same way and starts working", async () => {
     proxy.cut();
-    const starting = startWorker({ env: processEnv({ databaseUrl }), name: "worker-early" });
-    await sleep(3_000);
+    const worker = spawnCallsync(
+      "worker",
+      processEnv({ databaseUrl, extra: { LOG_LEVEL: "info", WORKER_NAME: "worker-early" } }),
+      "worker-early",
+    );
+    await worker.waitForLine(RETRYING, 90_000);
     proxy.restore();
-    const worker = await starting;
-    expect(worker.output()).toMatch(/PostgreSQL not reachable yet; retrying/);
+    await worker.waitForLine(/"msg":"worker started"/, 90_000);
     await worker.kill();
-  }, 120_000);
+  }, 180_000);
 
   it("gives up after DB_STARTUP_WAIT_MS with one line naming the server, exit code 1", async () => {
     proxy.cut();
