@@ -29,7 +29,7 @@ import { loadConfig } from "../src/config.js";
 import { CredentialCipher } from "../src/integrations/crypto.js";
 import { openRuntime } from "../src/runtime.js";
 import { generateGongDataset } from "../src/simulators/gong/dataset.js";
-import { type GongSimulator, startGongSimulator } from "../src/simulators/gong/server.js";
+import { type GongSimulator, gongOAuthEnv, startGongSimulator } from "../src/simulators/gong/server.js";
 import { defaultScenario } from "../src/simulators/scenario.js";
 import { productionCommand } from "./hot/processes.js";
 import { benchDatabase, percentile } from "./support.js";
@@ -147,10 +147,7 @@ async function benchScale(n: number, settings: Settings) {
   const env = {
     NODE_ENV: "test",
     DATABASE_URL: database.url,
-    GONG_CLIENT_ID: sims[0]!.clientId,
-    GONG_CLIENT_SECRET: sims[0]!.clientSecret,
-    GONG_AUTHORIZE_URL: `${sims[0]!.url}/oauth2/authorize`,
-    GONG_TOKEN_URL: `${sims[0]!.url}/oauth2/generate-customer-token`,
+    ...gongOAuthEnv(sims[0]!),
     // The production clean-up on a shortened clock (default: a day, every 10 minutes).
     JOB_RETENTION_MS: String(retentionSeconds * 1000),
     JOB_CLEANUP_EVERY_MS: String(cleanupSeconds * 1000),

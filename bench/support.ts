@@ -13,7 +13,12 @@ import { applyMigrations, ensureDatabase } from "../src/db/migrate.js";
 import { MIGRATIONS_DIR, openRuntime, type Runtime } from "../src/runtime.js";
 import { seedDemo } from "../src/seed/demo.js";
 import { generateGongDataset } from "../src/simulators/gong/dataset.js";
-import { type GongSimulator, type GongSimulatorOptions, startGongSimulator } from "../src/simulators/gong/server.js";
+import {
+  type GongSimulator,
+  type GongSimulatorOptions,
+  gongOAuthEnv,
+  startGongSimulator,
+} from "../src/simulators/gong/server.js";
 import type { Scenario } from "../src/simulators/scenario.js";
 import { authorizeInBrowser } from "../test/support/oauth.js";
 
@@ -168,10 +173,7 @@ export async function gongBench(options: GongBenchOptions): Promise<GongBench> {
       DATABASE_URL: database.url,
       LOG_LEVEL: "silent",
       JOB_PROCESS_EVERY_MS: "200",
-      GONG_CLIENT_ID: gong.clientId,
-      GONG_CLIENT_SECRET: gong.clientSecret,
-      GONG_AUTHORIZE_URL: `${gong.url}/oauth2/authorize`,
-      GONG_TOKEN_URL: `${gong.url}/oauth2/generate-customer-token`,
+      ...gongOAuthEnv(gong),
       ...(workers > 0 ? { WORKER_IN_PROCESS: "false" } : {}),
       ...options.env,
     };

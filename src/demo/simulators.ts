@@ -16,7 +16,7 @@ import { z } from "zod";
 import { generateClariDataset } from "../simulators/clari/dataset.js";
 import { startClariSimulator } from "../simulators/clari/server.js";
 import { generateGongDataset } from "../simulators/gong/dataset.js";
-import { startGongSimulator } from "../simulators/gong/server.js";
+import { gongOAuthEnv, startGongSimulator } from "../simulators/gong/server.js";
 import { generateSalesloftDataset } from "../simulators/salesloft/dataset.js";
 import { startSalesloftSimulator } from "../simulators/salesloft/server.js";
 import { defaultScenario, type Scenario } from "../simulators/scenario.js";
@@ -93,10 +93,7 @@ export async function startDemoSimulators(options: DemoSimulatorOptions = {}) {
     save();
   }
   const env = {
-    GONG_CLIENT_ID: gong.clientId,
-    GONG_CLIENT_SECRET: gong.clientSecret,
-    GONG_AUTHORIZE_URL: `${gong.url}/oauth2/authorize`,
-    GONG_TOKEN_URL: `${gong.url}/oauth2/generate-customer-token`,
+    ...gongOAuthEnv(gong),
     // The simulator checks PKCE when it is sent; real Gong is left without it (see config.ts).
     GONG_OAUTH_PKCE: "true",
     SALESLOFT_CLIENT_ID: salesloft.clientId,

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seedDemo } from "../../src/seed/demo.js";
 import { webRoute } from "../../src/server/web.js";
 import { generateGongDataset } from "../../src/simulators/gong/dataset.js";
-import { type GongSimulator, startGongSimulator } from "../../src/simulators/gong/server.js";
+import { type GongSimulator, gongOAuthEnv, startGongSimulator } from "../../src/simulators/gong/server.js";
 import { defaultScenario } from "../../src/simulators/scenario.js";
 import { startApi, type TestApi } from "../support/api.js";
 import { freePort } from "../support/net.js";
@@ -39,10 +39,7 @@ beforeAll(async () => {
   api = await startApi(
     {
       PUBLIC_URL: `http://127.0.0.1:${port}`,
-      GONG_CLIENT_ID: gong.clientId,
-      GONG_CLIENT_SECRET: gong.clientSecret,
-      GONG_AUTHORIZE_URL: `${gong.url}/oauth2/authorize`,
-      GONG_TOKEN_URL: `${gong.url}/oauth2/generate-customer-token`,
+      ...gongOAuthEnv(gong),
       WORKER_IN_PROCESS: "true",
       JOB_PROCESS_EVERY_MS: "200",
     },

@@ -12,7 +12,7 @@ import { seedDemo } from "../../src/seed/demo.js";
 import { generateClariDataset } from "../../src/simulators/clari/dataset.js";
 import { startClariSimulator } from "../../src/simulators/clari/server.js";
 import { generateGongDataset } from "../../src/simulators/gong/dataset.js";
-import { startGongSimulator } from "../../src/simulators/gong/server.js";
+import { gongOAuthEnv, startGongSimulator } from "../../src/simulators/gong/server.js";
 import { defaultScenario, type Scenario } from "../../src/simulators/scenario.js";
 import {
   PrivacySetHandlingDocument,
@@ -75,10 +75,7 @@ const CASES: ProviderCase[] = [
         port,
         env: {
           PUBLIC_URL: `http://127.0.0.1:${port}`,
-          GONG_CLIENT_ID: gong.clientId,
-          GONG_CLIENT_SECRET: gong.clientSecret,
-          GONG_AUTHORIZE_URL: `${gong.url}/oauth2/authorize`,
-          GONG_TOKEN_URL: `${gong.url}/oauth2/generate-customer-token`,
+          ...gongOAuthEnv(gong),
         },
         privateIds: new Set(gong.dataset.calls.filter((c) => c.metaData.isPrivate).map((c) => String(c.metaData.id))),
         async connect(api, token) {

@@ -9,7 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seedDemo } from "../../src/seed/demo.js";
 import { generateGongDataset } from "../../src/simulators/gong/dataset.js";
-import { type GongSimulator, startGongSimulator } from "../../src/simulators/gong/server.js";
+import { type GongSimulator, gongOAuthEnv, startGongSimulator } from "../../src/simulators/gong/server.js";
 import { defaultScenario } from "../../src/simulators/scenario.js";
 import { QuotaRunDocument } from "../generated/graphql.js";
 import { startApi, type TestApi } from "../support/api.js";
@@ -35,10 +35,7 @@ beforeAll(async () => {
   api = await startApi(
     {
       PUBLIC_URL: `http://127.0.0.1:${port}`,
-      GONG_CLIENT_ID: gong.clientId,
-      GONG_CLIENT_SECRET: gong.clientSecret,
-      GONG_AUTHORIZE_URL: `${gong.url}/oauth2/authorize`,
-      GONG_TOKEN_URL: `${gong.url}/oauth2/generate-customer-token`,
+      ...gongOAuthEnv(gong),
       GONG_QUOTA: `50/1,${BUDGET}/${WINDOW_S}:budget`,
       WORKER_IN_PROCESS: "true",
       // A lease (and so the longest inline wait) shorter than the budget window: a spent

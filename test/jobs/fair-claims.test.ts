@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { JOB } from "../../src/jobs/queue.js";
 import { seedDemo } from "../../src/seed/demo.js";
 import { generateGongDataset } from "../../src/simulators/gong/dataset.js";
-import { type GongSimulator, startGongSimulator } from "../../src/simulators/gong/server.js";
+import { type GongSimulator, gongOAuthEnv, startGongSimulator } from "../../src/simulators/gong/server.js";
 import { defaultScenario } from "../../src/simulators/scenario.js";
 import { ProcStartSyncDocument } from "../generated/graphql.js";
 import { startApi, type TestApi } from "../support/api.js";
@@ -49,10 +49,7 @@ beforeAll(async () => {
   gong = await startGongSimulator({ dataset: generateGongDataset(scenario), switches: { visibleAfterMs: 0 } });
   const port = await freePort();
   const worker = (name: string) => ({
-    GONG_CLIENT_ID: gong.clientId,
-    GONG_CLIENT_SECRET: gong.clientSecret,
-    GONG_AUTHORIZE_URL: `${gong.url}/oauth2/authorize`,
-    GONG_TOKEN_URL: `${gong.url}/oauth2/generate-customer-token`,
+    ...gongOAuthEnv(gong),
     WORKER_IN_PROCESS: "true",
     WORKER_NAME: name,
     JOB_PROCESS_EVERY_MS: "200",

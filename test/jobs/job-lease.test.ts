@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { JOB } from "../../src/jobs/queue.js";
 import { seedDemo } from "../../src/seed/demo.js";
 import { generateGongDataset } from "../../src/simulators/gong/dataset.js";
-import { type GongSimulator, startGongSimulator } from "../../src/simulators/gong/server.js";
+import { type GongSimulator, gongOAuthEnv, startGongSimulator } from "../../src/simulators/gong/server.js";
 import { defaultScenario } from "../../src/simulators/scenario.js";
 import type { SyncEngine } from "../../src/sync/engine.js";
 import { JobLease, LeaseLost } from "../../src/sync/lease.js";
@@ -27,10 +27,7 @@ let scenario: ReturnType<typeof defaultScenario>;
 const apis: TestApi[] = [];
 
 const gongEnv = () => ({
-  GONG_CLIENT_ID: gong.clientId,
-  GONG_CLIENT_SECRET: gong.clientSecret,
-  GONG_AUTHORIZE_URL: `${gong.url}/oauth2/authorize`,
-  GONG_TOKEN_URL: `${gong.url}/oauth2/generate-customer-token`,
+  ...gongOAuthEnv(gong),
   JOB_LOCK_LIFETIME_MS: String(LOCK_MS),
   JOB_PROCESS_EVERY_MS: "200",
 });

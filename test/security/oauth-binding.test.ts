@@ -10,7 +10,7 @@ import { createHash } from "node:crypto";
 import { parseSetCookie } from "cookie";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateGongDataset } from "../../src/simulators/gong/dataset.js";
-import { type GongSimulator, startGongSimulator } from "../../src/simulators/gong/server.js";
+import { type GongSimulator, gongOAuthEnv, startGongSimulator } from "../../src/simulators/gong/server.js";
 import { generateSalesloftDataset } from "../../src/simulators/salesloft/dataset.js";
 import { type SalesloftSimulator, startSalesloftSimulator } from "../../src/simulators/salesloft/server.js";
 import { defaultScenario } from "../../src/simulators/scenario.js";
@@ -30,10 +30,7 @@ let workspaces = 0;
 
 function providerEnv(): Record<string, string> {
   return {
-    GONG_CLIENT_ID: gong.clientId,
-    GONG_CLIENT_SECRET: gong.clientSecret,
-    GONG_AUTHORIZE_URL: `${gong.url}/oauth2/authorize`,
-    GONG_TOKEN_URL: `${gong.url}/oauth2/generate-customer-token`,
+    ...gongOAuthEnv(gong),
     GONG_OAUTH_PKCE: "true",
     SALESLOFT_CLIENT_ID: salesloft.clientId,
     SALESLOFT_CLIENT_SECRET: salesloft.clientSecret,

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OutboundGuard } from "../../src/providers/outbound-guard.js";
 import { generateGongDataset } from "../../src/simulators/gong/dataset.js";
-import { type GongSimulator, startGongSimulator } from "../../src/simulators/gong/server.js";
+import { type GongSimulator, gongOAuthEnv, startGongSimulator } from "../../src/simulators/gong/server.js";
 import { defaultScenario } from "../../src/simulators/scenario.js";
 import { WizardConnectDocument } from "../generated/graphql.js";
 import { startApi, type TestApi } from "../support/api.js";
@@ -32,10 +32,7 @@ afterAll(async () => {
 });
 
 const gongEnv = () => ({
-  GONG_CLIENT_ID: gong.clientId,
-  GONG_CLIENT_SECRET: gong.clientSecret,
-  GONG_AUTHORIZE_URL: `${gong.url}/oauth2/authorize`,
-  GONG_TOKEN_URL: `${gong.url}/oauth2/generate-customer-token`,
+  ...gongOAuthEnv(gong),
 });
 
 async function connectGong(api: TestApi) {

@@ -7,7 +7,7 @@
  */
 import { type DemoWorkspace, seedDemo } from "../../src/seed/demo.js";
 import type { ClariSimulator } from "../../src/simulators/clari/server.js";
-import type { GongSimulator } from "../../src/simulators/gong/server.js";
+import { type GongSimulator, gongOAuthEnv } from "../../src/simulators/gong/server.js";
 import type { SalesloftSimulator } from "../../src/simulators/salesloft/server.js";
 import type { Scenario } from "../../src/simulators/scenario.js";
 import type { EngineSettings } from "../../src/sync/engine.js";
@@ -79,10 +79,7 @@ export const gongEnv = (sim: GongSimulator, options: ApiEnvOptions = {}) =>
   apiEnv(
     sim,
     {
-      GONG_CLIENT_ID: sim.clientId,
-      GONG_CLIENT_SECRET: sim.clientSecret,
-      GONG_AUTHORIZE_URL: `${sim.url}/oauth2/authorize`,
-      GONG_TOKEN_URL: `${sim.url}/oauth2/generate-customer-token`,
+      ...gongOAuthEnv(sim),
     },
     options,
   );

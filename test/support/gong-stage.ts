@@ -5,7 +5,7 @@
  */
 import { seedDemo } from "../../src/seed/demo.js";
 import { generateGongDataset } from "../../src/simulators/gong/dataset.js";
-import { type GongSimulator, startGongSimulator } from "../../src/simulators/gong/server.js";
+import { type GongSimulator, gongOAuthEnv, startGongSimulator } from "../../src/simulators/gong/server.js";
 import { defaultScenario } from "../../src/simulators/scenario.js";
 import { startApi, type TestApi } from "./api.js";
 import { freePort } from "./net.js";
@@ -55,10 +55,7 @@ export async function gongStage(options: {
     switches: { visibleAfterMs: 0, pageSize: options.pageSize },
   });
   const env = (name: string, works: boolean) => ({
-    GONG_CLIENT_ID: gong.clientId,
-    GONG_CLIENT_SECRET: gong.clientSecret,
-    GONG_AUTHORIZE_URL: `${gong.url}/oauth2/authorize`,
-    GONG_TOKEN_URL: `${gong.url}/oauth2/generate-customer-token`,
+    ...gongOAuthEnv(gong),
     WORKER_IN_PROCESS: String(works),
     WORKER_NAME: name,
     JOB_PROCESS_EVERY_MS: String(Math.min(200, Math.floor(lockMs / 2))),

@@ -13,7 +13,7 @@ import type { TypedDocumentNode } from "@graphql-typed-document-node/core";
 import { type GraphQLFormattedError, print } from "graphql";
 import { mintToken } from "../../src/auth/tokens.js";
 import { loadConfig } from "../../src/config.js";
-import type { GongSimulator } from "../../src/simulators/gong/server.js";
+import { type GongSimulator, gongOAuthEnv } from "../../src/simulators/gong/server.js";
 import { ProcChooseBackfillDocument, ProcConnectDocument } from "../generated/graphql.js";
 import { freePort } from "./net.js";
 import { authorizeInBrowser } from "./oauth.js";
@@ -43,10 +43,7 @@ export function processEnv(options: ProcessEnvOptions): Record<string, string> {
     JOB_LOCK_LIFETIME_MS: "3000",
     ...(gong
       ? {
-          GONG_CLIENT_ID: gong.clientId,
-          GONG_CLIENT_SECRET: gong.clientSecret,
-          GONG_AUTHORIZE_URL: `${gong.url}/oauth2/authorize`,
-          GONG_TOKEN_URL: `${gong.url}/oauth2/generate-customer-token`,
+          ...gongOAuthEnv(gong),
         }
       : {}),
     ...options.extra,

@@ -595,6 +595,16 @@ export interface GongSimulator {
   close(): Promise<void>;
 }
 
+/** The variables that point callsync's Gong OAuth client (config.ts) at a simulator. */
+export function gongOAuthEnv(sim: Pick<GongSimulator, "clientId" | "clientSecret" | "url">): Record<string, string> {
+  return {
+    GONG_CLIENT_ID: sim.clientId,
+    GONG_CLIENT_SECRET: sim.clientSecret,
+    GONG_AUTHORIZE_URL: `${sim.url}/oauth2/authorize`,
+    GONG_TOKEN_URL: `${sim.url}/oauth2/generate-customer-token`,
+  };
+}
+
 export async function startGongSimulator(options: GongSimulatorOptions = {}): Promise<GongSimulator> {
   const behaviours = new Behaviours();
   if (options.quota) behaviours.quota = options.quota === true ? GONG_SIM_QUOTA : options.quota;
