@@ -524,7 +524,11 @@ function dealsField(walk: Walk, field: Field): { value: Sql; check: Sql | null }
 
 export interface HotRead {
   statement: Sql;
+  /** The statement's text ($1… placeholders), joined once: it is sent, and names a prepared statement, on every request. */
+  text: string;
 }
+
+export const hotRead = (statement: Sql): HotRead => ({ statement, text: statement.text });
 
 /** The statement answering the whole operation, or null when the generic path must answer it. */
 export function compile(args: ExecutionArgs, viewer: Viewer | null): HotRead | null {
@@ -561,7 +565,7 @@ export function compile(args: ExecutionArgs, viewer: Viewer | null): HotRead | n
     const statement = checks.length
       ? sql`SELECT CASE WHEN ${join(checks, " AND ")} THEN ${data}::text END AS data`
       : sql`SELECT ${data}::text AS data`;
-    return { statement };
+    return hotRead(statement);
   } catch (error) {
     if (error instanceof NotCovered) return null;
     // An argument the generic path reports as an error (getArgumentValues): let it.
@@ -574,11 +578,11 @@ export function compile(args: ExecutionArgs, viewer: Viewer | null): HotRead | n
 export const hotReadStats = { hot: 0, generic: 0 };
 
 /** Runs a hot read's statement: its one `data` text column, or null. */
-export type HotReadRunner = (statement: Sql, ctx: Context) => Promise<string | null | undefined>;
+export type HotReadRunner = (read: HotRead, ctx: Context) => Promise<string | null | undefined>;
 
 /** Through Prisma's raw query (the embedded database, and wherever no pool is at hand). */
-const throughPrisma: HotReadRunner = async (statement, ctx) =>
-  (await ctx.prisma.$queryRaw<{ data: string | null }[]>(statement))[0]?.data;
+const throughPrisma: HotReadRunner = async (read, ctx) =>
+  (await ctx.prisma.$queryRaw<{ data: string | null }[]>(read.statement))[0]?.data;
 
 /**
  * Straight on the pg pool, as a named prepared statement: a hot read is one statement shape per
@@ -593,8 +597,7 @@ export function poolRunner(
 ): HotReadRunner {
   const names = new Map<string, string>();
   const maxPrepared = options.maxPrepared ?? 200;
-  return async (statement) => {
-    const text = statement.text;
+  return async ({ statement, text }) => {
     let name = names.get(text);
     if (name === undefined && names.size < maxPrepared) {
       name = `callsync_hot_${createHash("sha1").update(text).digest("hex").slice(0, 20)}`;
@@ -608,8 +611,9 @@ export function poolRunner(
 
 /**
  * The envelop plugin: answers covered operations with their one statement, the rest as before.
- * The statement depends on the document, the operation name, the variables and the viewer only,
- * so it is compiled once per such combination (document-memo.ts).
+ * The statement depends on the document, the operation name, the variables and the viewer (whose
+ * workspace, id and role the visibility rule reads) only, so it is compiled once per such
+ * combination (document-memo.ts).
  */
 export function useHotReads(options: { run?: HotReadRunner } = {}): Plugin {
   const run = options.run ?? throughPrisma;
@@ -628,7 +632,6 @@ export function useHotReads(options: { run?: HotReadRunner } = {}): Plugin {
               viewer.userId,
               viewer.workspaceId,
               viewer.role,
-              viewer.email,
             ]),
             () => compile(args, viewer),
           )
@@ -640,7 +643,7 @@ export function useHotReads(options: { run?: HotReadRunner } = {}): Plugin {
       setExecuteFn(async (execArgs) => {
         let data: string | null | undefined;
         try {
-          data = await run(hot.statement, ctx);
+          data = await run(hot, ctx);
         } catch (error) {
           // The generic path answers a failing read in its own shape (its error, its path).
           ctx.log.warn({ err: error }, "hot read failed; answered by the generic path");

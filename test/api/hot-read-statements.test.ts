@@ -7,7 +7,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Prisma } from "../../src/db/client.js";
 import type { Context } from "../../src/graphql/context.js";
-import { poolRunner } from "../../src/graphql/hot-reads.js";
+import { hotRead, poolRunner } from "../../src/graphql/hot-reads.js";
 import { createTestDatabase, type TestDatabase } from "../support/db.js";
 
 let database: TestDatabase;
@@ -35,7 +35,8 @@ describe("hot read statements", () => {
   it("prepare each shape once, answer each request's own values, and name at most maxPrepared shapes", async () => {
     const seen: string[] = [];
     const run = poolRunner(pool, { maxPrepared: 2, onQuery: (sql) => seen.push(sql) });
-    const shape = (n: number, value: string) => Prisma.sql`SELECT ${value}::text || ${Prisma.raw(`'/${n}'`)} AS data`;
+    const shape = (n: number, value: string) =>
+      hotRead(Prisma.sql`SELECT ${value}::text || ${Prisma.raw(`'/${n}'`)} AS data`);
 
     expect(await run(shape(1, "a"), ctx)).toBe("a/1");
     expect(await run(shape(1, "b"), ctx)).toBe("b/1");
@@ -54,6 +55,6 @@ describe("hot read statements", () => {
 
   it("answers nothing (the generic path then runs) when the statement returns no row", async () => {
     const run = poolRunner(pool);
-    expect(await run(Prisma.sql`SELECT 'x'::text AS data WHERE false`, ctx)).toBeUndefined();
+    expect(await run(hotRead(Prisma.sql`SELECT 'x'::text AS data WHERE false`), ctx)).toBeUndefined();
   });
 });
