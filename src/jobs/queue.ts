@@ -201,13 +201,15 @@ async function createJobsLocked(options: JobsOptions): Promise<Jobs> {
       );
       return new Set(rows.map((r) => r.id));
     },
-    async queuedRunUsers(runId) {
-      const { rowCount } = await options.pool.query(
-        `SELECT 1 FROM agenda_jobs WHERE name = $1 AND data->>'runId' = $2 AND NOT disabled
-            AND (next_run_at IS NOT NULL OR locked_at IS NOT NULL) LIMIT 1`,
-        [JOB.runUsers, runId],
+    async queuedRunUsers(runIds) {
+      if (runIds.length === 0) return new Set();
+      const { rows } = await options.pool.query<{ id: string }>(
+        `SELECT DISTINCT data->>'runId' AS id FROM agenda_jobs
+          WHERE name = $1 AND data->>'runId' = ANY($2::text[]) AND NOT disabled
+            AND (next_run_at IS NOT NULL OR locked_at IS NOT NULL)`,
+        [JOB.runUsers, runIds],
       );
-      return (rowCount ?? 0) > 0;
+      return new Set(rows.map((r) => r.id));
     },
   };
 

@@ -49,8 +49,8 @@ export interface JobQueue {
   unschedule(integrationId: string): Promise<void>;
   /** Of these user statuses, those with an import job waiting or running (not a finished one). */
   queuedImports(statusIds: string[]): Promise<Set<string>>;
-  /** Whether a user listing of this run is waiting or running. */
-  queuedRunUsers(runId: string): Promise<boolean>;
+  /** Of these runs, those with a user listing waiting or running. */
+  queuedRunUsers(runIds: string[]): Promise<Set<string>>;
 }
 
 export interface EngineSettings {
@@ -773,8 +773,8 @@ export class SyncEngine {
   /**
    * Sets going again what nobody works on (every live worker calls this now and then, and
    * `startRun` when a run blocks a new one): open users of running runs whose lease deadline
-   * passed with no import job waiting or locked (their worker died, their job failed while the
-   * database was away, a job was lost) are queued again and resume at their checkpoint; a
+   * passed with no import job, nor their run's user listing, waiting or locked (their worker
+   * died, their job failed while the database was away, a job was lost) are queued again and resume at their checkpoint; a
    * run whose user listing never ran is listed again; a run whose users are all finished is
    * closed. Concurrent sweeps queue a user once: each reserves it with a conditional update.
    * Returns how many users and runs were set going.
@@ -789,12 +789,15 @@ export class SyncEngine {
     let revived = 0;
     const users = await this.prisma.syncUserStatus.findMany({
       where: { state: { in: [...OPEN] }, run: { is: inScope }, ...stale },
-      select: { id: true },
+      select: { id: true, runId: true },
       take: 500,
     });
+    // A listing still alive queues its users' imports itself (again, when it is taken over).
+    // Asked before the imports: a listing over by then had queued them before it ended.
+    const listing = await this.deps.queue.queuedRunUsers([...new Set(users.map((u) => u.runId))]);
     const queued = await this.deps.queue.queuedImports(users.map((u) => u.id));
-    for (const { id } of users) {
-      if (queued.has(id)) continue;
+    for (const { id, runId } of users) {
+      if (queued.has(id) || listing.has(runId)) continue;
       const reserved = await this.prisma.syncUserStatus.updateMany({
         where: { id, state: { in: [...OPEN] }, ...stale },
         data: { leaseOwner: null, leaseUntil: new Date(now + this.settings.leaseMs) },
@@ -808,12 +811,13 @@ export class SyncEngine {
       where: { ...inScope, startedAt: { lt: deadline } },
       select: { id: true, _count: { select: { users: true } } },
     });
+    const listed = await this.deps.queue.queuedRunUsers(runs.filter((r) => r._count.users === 0).map((r) => r.id));
     for (const run of runs) {
       if (run._count.users > 0) {
         await this.finishRunIfDone(run.id);
         continue;
       }
-      if (await this.deps.queue.queuedRunUsers(run.id)) continue;
+      if (listed.has(run.id)) continue;
       this.deps.log.warn({ runId: run.id }, "run had no user listing in progress; listing again");
       await this.deps.queue.runUsers(run.id);
       revived++;

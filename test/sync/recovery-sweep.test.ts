@@ -71,6 +71,27 @@ describe("runs whose jobs are gone", () => {
     );
   }, 60_000);
 
+  it("a run's users are left to its listing while that job is alive: the listing queues them, once", async () => {
+    await worker!.close();
+    s.workers.splice(s.workers.indexOf(worker!), 1);
+    const runId = await syncNowAccepted();
+    // The listing job stays queued; its users exist (listed by hand), their imports not queued
+    // yet and their leases run out, as when queueing them takes the listing longer than a lease.
+    await s.api.runtime.engine.runUsers(runId);
+    await s.api.runtime.db.pool.query("DELETE FROM agenda_jobs WHERE name = $1", [JOB.importUser]);
+    await s.api.prisma.syncUserStatus.updateMany({ where: { runId }, data: { leaseUntil: new Date(Date.now() - 1) } });
+    expect(await s.api.runtime.engine.recover()).toBe(0);
+    const imports = () =>
+      s.api.runtime.db.pool.query<{ n: number }>("SELECT count(*)::int AS n FROM agenda_jobs WHERE name = $1", [
+        JOB.importUser,
+      ]);
+    expect((await imports()).rows[0]!.n).toBe(0);
+    // A worker runs the listing, which queues each user once; the sweeps add none.
+    worker = await s.addWorker("sweeper-listing");
+    expect(await closed(runId)).toBe("COMPLETED");
+    expect((await imports()).rows[0]!.n).toBe(3);
+  }, 60_000);
+
   it("a run whose users' import jobs were lost is resumed by a live worker; syncNow then starts a new run", async () => {
     await worker!.close();
     s.workers.splice(s.workers.indexOf(worker!), 1);
