@@ -157,6 +157,21 @@ async function createJobsLocked(options: JobsOptions): Promise<Jobs> {
   let recovery: NodeJS.Timeout | null = null;
   let slotSweep: NodeJS.Timeout | null = null;
 
+  /**
+   * Of the jobs named `name` whose `data[key]` is one of `values`, the values with a job waiting
+   * (due now or later) or locked (running, or to be taken over once its lock has expired).
+   */
+  const waitingOrLocked = async (name: string, key: string, values: string[]): Promise<Set<string>> => {
+    if (values.length === 0) return new Set();
+    const { rows } = await options.pool.query<{ value: string }>(
+      `SELECT DISTINCT data->>$3 AS value FROM agenda_jobs
+        WHERE name = $1 AND data->>$3 = ANY($2::text[]) AND NOT disabled
+          AND (next_run_at IS NOT NULL OR locked_at IS NOT NULL)`,
+      [name, values, key],
+    );
+    return new Set(rows.map((r) => r.value));
+  };
+
   const queue: JobQueue = {
     async runUsers(runId, at) {
       if (at && at.getTime() > Date.now()) await agenda.schedule(at, JOB.runUsers, { runId });
@@ -190,27 +205,8 @@ async function createJobsLocked(options: JobsOptions): Promise<Jobs> {
     async unschedule(integrationId) {
       await agenda.cancel({ name: JOB.scheduled, data: { integrationId } });
     },
-    async queuedImports(statusIds) {
-      if (statusIds.length === 0) return new Set();
-      // Waiting (due now or later) or locked (running, or to be taken over when its lock expires).
-      const { rows } = await options.pool.query<{ id: string }>(
-        `SELECT DISTINCT data->>'statusId' AS id FROM agenda_jobs
-          WHERE name = $1 AND data->>'statusId' = ANY($2::text[]) AND NOT disabled
-            AND (next_run_at IS NOT NULL OR locked_at IS NOT NULL)`,
-        [JOB.importUser, statusIds],
-      );
-      return new Set(rows.map((r) => r.id));
-    },
-    async queuedRunUsers(runIds) {
-      if (runIds.length === 0) return new Set();
-      const { rows } = await options.pool.query<{ id: string }>(
-        `SELECT DISTINCT data->>'runId' AS id FROM agenda_jobs
-          WHERE name = $1 AND data->>'runId' = ANY($2::text[]) AND NOT disabled
-            AND (next_run_at IS NOT NULL OR locked_at IS NOT NULL)`,
-        [JOB.runUsers, runIds],
-      );
-      return new Set(rows.map((r) => r.id));
-    },
+    queuedImports: (statusIds) => waitingOrLocked(JOB.importUser, "statusId", statusIds),
+    queuedRunUsers: (runIds) => waitingOrLocked(JOB.runUsers, "runId", runIds),
   };
 
   /** Runs a handler under its job's lease (renewed until it returns); a lost lease ends it quietly. */
