@@ -774,9 +774,9 @@ export class SyncEngine {
    * Sets going again what nobody works on (every live worker calls this now and then, and
    * `startRun` when a run blocks a new one): open users of running runs whose lease deadline
    * passed with no import job, nor their run's user listing, waiting or locked (their worker
-   * died, their job failed while the database was away, a job was lost) are queued again and resume at their checkpoint; a
-   * run whose user listing never ran is listed again; a run whose users are all finished is
-   * closed. Concurrent sweeps queue a user once: each reserves it with a conditional update.
+   * died, their job failed while the database was away, a job was lost) are queued again and
+   * resume at their checkpoint; a run whose user listing never ran is listed again; a run whose
+   * users are all finished is closed. Concurrent sweeps queue a user once: each reserves it with a conditional update.
    * Returns how many users and runs were set going.
    */
   async recover(integrationId?: string): Promise<number> {
