@@ -21,7 +21,7 @@ import { connectGong, gql, localId, pollUntil } from "../support/processes.js";
 /**
  * Long enough that a renewal delayed by a loaded machine (a slow commit, a GC pause) still lands
  * in time: a lease lost that way is rightly given up and the job entered again, which is not what
- * this file is about. (At 1 s the full suite once delayed one past its 0.9 s.)
+ * this file is about. (At 1 s the full suite once entered an import twice in a row, most likely so.)
  */
 const LOCK_MS = 2_000;
 /** Every provider request takes this long: 2.5 lock lifetimes. */
