@@ -242,7 +242,8 @@ export function operationProblem(args: ExecutionArgs, maxCost: number): GraphQLE
  * repeating it pays the walk once.
  */
 export function useOperationLimits(options: { maxCost: number }): Plugin {
-  // Only "within limits" is kept: a refusal is computed again, so every answer gets its own error.
+  // The verdict is kept, never an error: a refused operation is judged again, so every answer gets
+  // its own error.
   const withinLimits = documentMemo<boolean>();
   const problemOf = (args: ExecutionArgs): GraphQLError | null => {
     let problem: GraphQLError | null = null;
